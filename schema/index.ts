@@ -1,0 +1,4 @@
+export * from './audit.ts';
+export * from './betfair.ts';
+export * from './racing.ts';
+export * from './views.ts';

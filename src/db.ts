@@ -1,0 +1,64 @@
+import postgres from 'postgres';
+
+export type Sql = postgres.Sql;
+
+/** DATABASE_URL, checked: a clear message instead of a driver stack trace later. */
+export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const url = env.DATABASE_URL;
+  if (!url)
+    throw new Error('DATABASE_URL is not set (for example postgres://user:pass@127.0.0.1:5432/racing)');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error('DATABASE_URL is not a valid URL (expected postgres://user:pass@host:port/database)');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new Error(`DATABASE_URL must start with postgres:// or postgresql://, not ${parsed.protocol}//`);
+  }
+  return url;
+}
+
+/** A postgres.js client for raw SQL (bulk paths, control tables). Never shared with drizzle(). */
+export function connect(
+  url: string,
+  options: postgres.Options<Record<string, postgres.PostgresType>> = {},
+): Sql {
+  return postgres(url, {
+    onnotice: () => {},
+    connect_timeout: 10,
+    ...options,
+  });
+}
+
+/** Where a URL points, without its credentials: safe to print. */
+export function describeTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+const CONNECTION_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+  ETIMEDOUT: 'connection timed out',
+  CONNECT_TIMEOUT: 'connection timed out',
+  '28P01': 'password authentication failed',
+  '28000': 'authentication rejected',
+  '3D000': 'database does not exist',
+};
+
+/** One line for an error reaching the database, naming the target but never the password. */
+export function describeDbError(error: unknown, url?: string): string {
+  const e = error as { code?: string; message?: string; errors?: unknown[] };
+  const code = e?.code ?? (e?.errors?.[0] as { code?: string } | undefined)?.code;
+  const where = url ? ` at ${describeTarget(url)}` : '';
+  if (code && CONNECTION_CODES[code])
+    return `cannot connect to PostgreSQL${where}: ${CONNECTION_CODES[code]}`;
+  const message = e?.message ?? String(error);
+  return message.split('\n')[0] ?? message;
+}
