@@ -1,0 +1,101 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { connect, databaseUrl } from '../db.ts';
+import { runCommand } from './run.ts';
+
+const REGIONS = ['gb', 'ire'];
+const SOURCES = ['auto', 'results', 'racecards', 'both'];
+
+function isoDate(value: string): string {
+  const d = new Date(`${value}T00:00:00Z`);
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
+    Number.isNaN(d.getTime()) ||
+    d.toISOString().slice(0, 10) !== value
+  ) {
+    throw new InvalidArgumentError(`"${value}" is not a date (YYYY-MM-DD)`);
+  }
+  return value;
+}
+
+function regionList(value: string): string[] {
+  const regions = value.split(',').map((r) => r.trim().toLowerCase());
+  const unknown = regions.filter((r) => !REGIONS.includes(r));
+  if (unknown.length > 0 || regions.length === 0) {
+    throw new InvalidArgumentError(`unknown region "${unknown.join(',')}" (known: ${REGIONS.join(', ')})`);
+  }
+  return [...new Set(regions)];
+}
+
+const program = new Command('backfill')
+  .description(
+    'Queue a backfill: one backfill_dates job, which fans out one fetch job per (source, date). ' +
+      "Equivalent SQL: SELECT graphile_worker.add_job('backfill_dates', json_build_object(...)). Run `npm run worker` to do the work.",
+  )
+  .option('--start-date <date>', 'first date, YYYY-MM-DD', isoDate)
+  .option('--end-date <date>', 'last date, YYYY-MM-DD (default: the start date)', isoDate)
+  .option('--regions <list>', 'comma-separated region codes', regionList, ['gb', 'ire'])
+  .addOption(
+    new Option(
+      '--source <source>',
+      'results, racecards, both, or auto (results for past dates plus racecards from 2023-01-23)',
+    )
+      .choices(SOURCES)
+      .default('auto'),
+  )
+  .option('--no-enrich', 'do not queue enrich_horse jobs for new horses')
+  .option('--test', 'the last 7 days (ignores --start-date/--end-date)')
+  .option('--force', 'fetch again dates that are already done')
+  .parse();
+
+interface Flags {
+  startDate?: string;
+  endDate?: string;
+  regions: string[];
+  source: string;
+  enrich: boolean;
+  test?: boolean;
+  force?: boolean;
+}
+
+function dateRange(flags: Flags): { start: string; end: string } {
+  if (flags.test) {
+    const today = new Date();
+    const end = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 1));
+    const start = new Date(end.getTime() - 6 * 86_400_000);
+    return { start: start.toISOString().slice(0, 10), end: end.toISOString().slice(0, 10) };
+  }
+  if (!flags.startDate) throw new Error('--start-date is required (or --test for the last 7 days)');
+  const end = flags.endDate ?? flags.startDate;
+  if (end < flags.startDate) throw new Error(`--end-date ${end} is before --start-date ${flags.startDate}`);
+  return { start: flags.startDate, end };
+}
+
+runCommand(async () => {
+  const flags = program.opts<Flags>();
+  const { start, end } = dateRange(flags);
+  const payload = {
+    start_date: start,
+    end_date: end,
+    regions: flags.regions,
+    source: flags.source,
+    enrich: flags.enrich,
+    force: flags.force ?? false,
+  };
+  const sql = connect(databaseUrl(), { max: 1 });
+  try {
+    const [job] = await sql`
+      select (graphile_worker.add_job(
+        'backfill_dates',
+        ${JSON.stringify(payload)}::json,
+        job_key := ${`backfill_dates:${start}:${end}:${flags.source}`},
+        max_attempts := 5
+      )).id`;
+    console.log(
+      `queued backfill_dates ${start}..${end} (${flags.source}, regions ${flags.regions.join(',')}` +
+        `${flags.enrich ? '' : ', no enrichment'}${flags.force ? ', force' : ''}) as job ${job?.id}; ` +
+        'run `npm run worker` to process it and `npm run status` to follow it',
+    );
+  } finally {
+    await sql.end();
+  }
+});

@@ -1,0 +1,74 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import cliProgress from 'cli-progress';
+import { Command, InvalidArgumentError } from 'commander';
+import { connect, databaseUrl } from '../db.ts';
+import { formatDuration, readStatus, type Status } from '../status.ts';
+import { runCommand } from './run.ts';
+import { renderTable } from './table.ts';
+
+const positiveSeconds = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+};
+
+const program = new Command('status')
+  .description(
+    'Backfill progress from the database: bars per source, request rate, ETA, queue, failed dates.',
+  )
+  .option('-w, --watch', 'refresh until interrupted')
+  .option('-i, --interval <seconds>', 'refresh interval with --watch', positiveSeconds, 5)
+  .parse();
+
+function print(status: Status): void {
+  const bars = new cliProgress.MultiBar(
+    {
+      format:
+        '{source} |{bar}| {percentage}% {finished}/{all} {unit} finished ({failed} failed), ETA {etaText}',
+      stream: process.stdout,
+      barsize: 30,
+      noTTYOutput: true,
+      hideCursor: false,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      forceRedraw: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  for (const p of status.progress) {
+    bars.create(Math.max(p.total, 1), p.done + p.failed, {
+      source: p.source.padEnd(9),
+      finished: p.done + p.failed,
+      all: p.total,
+      unit: p.unit,
+      failed: p.failed,
+      etaText: formatDuration(p.etaSeconds),
+    });
+  }
+  bars.stop();
+  const statuses = status.statusesLastHour.map((s) => `${s.status}: ${s.count}`).join(', ') || 'none';
+  console.log(
+    `\nAPI requests: ${status.requestsPerSecLastMinute.toFixed(2)}/s over the last minute; last hour ${statuses}`,
+  );
+  console.log(renderTable('\nQueue (graphile_worker.jobs)', status.queue));
+  if (status.failedDates.length > 0)
+    console.log(renderTable('\nFailed dates (newest 20)', status.failedDates));
+}
+
+runCommand(async () => {
+  const { watch, interval } = program.opts<{ watch?: boolean; interval: number }>();
+  const sql = connect(databaseUrl(), { max: 1 });
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  try {
+    do {
+      const status = await readStatus(sql);
+      if (watch) console.clear();
+      print(status);
+      if (watch) await sleep(interval * 1000, undefined, { signal: stop.signal }).catch(() => {});
+    } while (watch && !stop.signal.aborted);
+  } finally {
+    await sql.end();
+  }
+});

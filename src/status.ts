@@ -1,0 +1,73 @@
+import type { Sql } from './db.ts';
+
+export interface ProgressRow {
+  source: string;
+  unit: string;
+  total: number;
+  done: number;
+  failed: number;
+  pending: number;
+  requestsLastHour: number;
+  requestsRemaining: number;
+  ratePerSec: number;
+  etaSeconds: number;
+}
+
+export interface Status {
+  progress: ProgressRow[];
+  requestsPerSecLastMinute: number;
+  statusesLastHour: Array<{ status: string; count: number }>;
+  queue: Array<{ task: string; queued: number; running: number; retrying: number; failed: number }>;
+  failedDates: Array<{
+    source: string;
+    date: string;
+    httpStatus: number | null;
+    error: string | null;
+    path: string | null;
+  }>;
+}
+
+/** Everything `npm run status` shows, read from the database (views, api_requests, graphile_worker.jobs). */
+export async function readStatus(sql: Sql): Promise<Status> {
+  const progress = await sql<ProgressRow[]>`
+    select source, unit, total::int, done::int, failed::int, pending::int,
+           requests_last_hour::int as "requestsLastHour", requests_remaining::int as "requestsRemaining",
+           rate_per_sec::float as "ratePerSec", extract(epoch from eta)::float as "etaSeconds"
+    from v_backfill_progress`;
+  const [rate] = await sql<[{ n: number }]>`
+    select count(*)::int as n from api_requests where requested_at >= now() - interval '1 minute'`;
+  const statusesLastHour = await sql<Status['statusesLastHour']>`
+    select coalesce(status::text, 'no answer') as status, count(*)::int as count
+    from api_requests where requested_at >= now() - interval '1 hour'
+    group by 1 order by 1`;
+  const queue = await sql<Status['queue']>`
+    select task_identifier as task,
+           count(*) filter (where attempts = 0 and locked_at is null)::int as queued,
+           count(*) filter (where locked_at is not null)::int as running,
+           count(*) filter (where attempts > 0 and attempts < max_attempts and locked_at is null)::int as retrying,
+           count(*) filter (where attempts >= max_attempts)::int as failed
+    from graphile_worker.jobs group by 1 order by 1`;
+  const failedDates = await sql<Status['failedDates']>`
+    select source, to_char(date, 'YYYY-MM-DD') as date, http_status as "httpStatus", last_error as error,
+           error_path as path
+    from fetch_state where status = 'failed' order by date desc, source limit 20`;
+  return {
+    progress: [...progress],
+    requestsPerSecLastMinute: (rate?.n ?? 0) / 60,
+    statusesLastHour,
+    queue,
+    failedDates,
+  };
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds <= 0) return '-';
+  const s = Math.round(seconds);
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${s % 60}s`;
+  return `${s}s`;
+}
