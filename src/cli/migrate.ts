@@ -3,7 +3,7 @@ import { databaseUrl, describeTarget } from '../db.ts';
 import { migrateDatabase } from '../migrate.ts';
 import { runCommand } from './run.ts';
 
-const program = new Command('migrate')
+new Command('migrate')
   .description(
     "Apply the kit's schema to DATABASE_URL: graphile-worker's schema, then the drizzle migrations " +
       '(tables, constraints, ladder derivation, verification views). Idempotent and safe to run concurrently.',
