@@ -1,0 +1,359 @@
+// Bulk upserts: one statement per table per batch, rows shipped as a single jsonb parameter and expanded
+// with jsonb_to_recordset. On conflict every column becomes coalesce(new, old), so a source never blanks
+// a column another source filled, and rows whose values do not change are not touched at all (updated_at
+// stays, re-runs are free of writes).
+
+import type postgres from 'postgres';
+import type { DayRows, Row } from './rows.ts';
+
+/** A postgres.js client or transaction: anything that can run unsafe SQL. */
+export type Db = postgres.Sql | postgres.TransactionSql;
+
+export interface TableSpec {
+  table: string;
+  key: readonly string[];
+  /** Column -> PostgreSQL type used to read it out of the JSON. */
+  columns: Readonly<Record<string, string>>;
+  /** Columns set to now() whenever the row is inserted or really changed (not part of the comparison). */
+  touch?: readonly string[];
+  /** Tables with created_at/updated_at stamps. */
+  stamped?: boolean;
+  /**
+   * Shared columns this source only fills while `guard` (SQL on the existing row `t`) holds: results own
+   * what both sources carry once a result is in, so alternating racecard and result loads never flip values.
+   */
+  yieldTo?: { guard: string; columns: readonly string[] };
+}
+
+const TEXT = 'text';
+const INT = 'integer';
+const NUM = 'numeric';
+
+export const COURSES: TableSpec = {
+  table: 'ra_courses',
+  key: ['id'],
+  columns: { id: TEXT, name: TEXT, region_code: TEXT, region: TEXT },
+  stamped: true,
+};
+export const JOCKEYS: TableSpec = {
+  table: 'ra_jockeys',
+  key: ['id'],
+  columns: { id: TEXT, name: TEXT },
+  stamped: true,
+};
+export const TRAINERS: TableSpec = {
+  table: 'ra_trainers',
+  key: ['id'],
+  columns: { id: TEXT, name: TEXT, location: TEXT },
+  stamped: true,
+};
+export const OWNERS: TableSpec = {
+  table: 'ra_owners',
+  key: ['id'],
+  columns: { id: TEXT, name: TEXT },
+  stamped: true,
+};
+export const BOOKMAKERS: TableSpec = {
+  table: 'ra_bookmakers',
+  key: ['name'],
+  columns: { name: TEXT },
+  stamped: true,
+};
+export const HORSES: TableSpec = {
+  table: 'ra_horses',
+  key: ['id'],
+  columns: {
+    id: TEXT,
+    name: TEXT,
+    sex: TEXT,
+    sex_code: TEXT,
+    dob: 'date',
+    colour: TEXT,
+    colour_code: TEXT,
+    region: TEXT,
+    breeder: TEXT,
+    sire_id: TEXT,
+    dam_id: TEXT,
+    damsire_id: TEXT,
+    enrichment_status: TEXT,
+    enriched_at: 'timestamptz',
+  },
+  stamped: true,
+};
+export const PEDIGREES: TableSpec = {
+  table: 'ra_horse_pedigree',
+  key: ['horse_id'],
+  columns: {
+    horse_id: TEXT,
+    sire_id: TEXT,
+    sire: TEXT,
+    dam_id: TEXT,
+    dam: TEXT,
+    damsire_id: TEXT,
+    damsire: TEXT,
+    breeder: TEXT,
+    region: TEXT,
+  },
+  stamped: true,
+};
+
+const RACE_COLUMNS: Record<string, string> = {
+  id: TEXT,
+  course_id: TEXT,
+  course: TEXT,
+  date: 'date',
+  off_dt: 'timestamptz',
+  race_name: TEXT,
+  region: TEXT,
+  type: TEXT,
+  race_class: TEXT,
+  pattern: TEXT,
+  age_band: TEXT,
+  rating_band: TEXT,
+  sex_restriction: TEXT,
+  distance_text: TEXT,
+  distance_furlongs: NUM,
+  distance_yards: INT,
+  distance_metres: INT,
+  going: TEXT,
+  going_detailed: TEXT,
+  surface: TEXT,
+  jumps: TEXT,
+  rail_movements: TEXT,
+  stalls: TEXT,
+  weather: TEXT,
+  prize_amount: NUM,
+  prize_currency: TEXT,
+  field_size: INT,
+  is_abandoned: 'boolean',
+  is_big_race: 'boolean',
+  tip: TEXT,
+  verdict: TEXT,
+  betting_forecast: TEXT,
+  winning_time_detail: TEXT,
+  comments: TEXT,
+  non_runners: TEXT,
+  tote_win: TEXT,
+  tote_pl: TEXT,
+  tote_ex: TEXT,
+  tote_csf: TEXT,
+  tote_tricast: TEXT,
+  tote_trifecta: TEXT,
+};
+export const RESULT_RACES: TableSpec = {
+  table: 'ra_mst_races',
+  key: ['id'],
+  columns: RACE_COLUMNS,
+  touch: ['result_fetched_at'],
+  stamped: true,
+};
+// Race columns both sources carry (results' values win once a result is loaded).
+const SHARED_RACE_COLUMNS = [
+  'course_id',
+  'course',
+  'date',
+  'off_dt',
+  'race_name',
+  'region',
+  'type',
+  'race_class',
+  'pattern',
+  'age_band',
+  'rating_band',
+  'sex_restriction',
+  'distance_text',
+  'distance_furlongs',
+  'distance_yards',
+  'going',
+  'surface',
+  'jumps',
+];
+export const RACECARD_RACES: TableSpec = {
+  ...RESULT_RACES,
+  touch: ['racecard_fetched_at'],
+  yieldTo: { guard: 't.result_fetched_at is not null', columns: SHARED_RACE_COLUMNS },
+};
+
+export const RUNNERS: TableSpec = {
+  table: 'ra_mst_runners',
+  key: ['race_id', 'horse_id'],
+  columns: {
+    race_id: TEXT,
+    horse_id: TEXT,
+    jockey_id: TEXT,
+    trainer_id: TEXT,
+    owner_id: TEXT,
+    horse_name: TEXT,
+    number: INT,
+    draw: INT,
+    age: INT,
+    sex_code: TEXT,
+    weight_lbs: INT,
+    weight_st_lbs: TEXT,
+    headgear: TEXT,
+    headgear_run: TEXT,
+    wind_surgery: TEXT,
+    wind_surgery_run: TEXT,
+    ofr: INT,
+    rpr: INT,
+    ts: INT,
+    jockey_claim_lbs: INT,
+    sire_id: TEXT,
+    dam_id: TEXT,
+    damsire_id: TEXT,
+    silk_url: TEXT,
+    form: TEXT,
+    last_run_days: INT,
+    trainer_rtf: INT,
+    comment: TEXT,
+    spotlight: TEXT,
+    past_results_flags: 'text[]',
+    odds: 'jsonb',
+    position: TEXT,
+    position_num: INT,
+    sp: TEXT,
+    sp_dec: NUM,
+    btn: NUM,
+    ovr_btn: NUM,
+    time_seconds: NUM,
+    prize_amount: NUM,
+    prize_currency: TEXT,
+    result_comment: TEXT,
+  },
+  stamped: true,
+};
+
+// Runner columns both sources carry; a runner has its result once position is set.
+const SHARED_RUNNER_COLUMNS = [
+  'jockey_id',
+  'trainer_id',
+  'owner_id',
+  'horse_name',
+  'number',
+  'draw',
+  'age',
+  'sex_code',
+  'weight_lbs',
+  'headgear',
+  'ofr',
+  'rpr',
+  'ts',
+  'sire_id',
+  'dam_id',
+  'damsire_id',
+  'silk_url',
+];
+export const RACECARD_RUNNERS: TableSpec = {
+  ...RUNNERS,
+  yieldTo: { guard: 't.position is not null', columns: SHARED_RUNNER_COLUMNS },
+};
+
+/**
+ * One row per key, later rows winning column by column (a later null/absent value does not erase an earlier
+ * known one, matching the coalesce on conflict). Two rows with one key in a statement would fail with
+ * "ON CONFLICT DO UPDATE command cannot affect row a second time".
+ */
+export function dedupeRows(rows: readonly Row[], key: readonly string[]): Row[] {
+  const byKey = new Map<string, Row>();
+  for (const row of rows) {
+    const k = key.map((c) => String(row[c])).join('\u0000');
+    const previous = byKey.get(k);
+    if (!previous) {
+      byKey.set(k, { ...row });
+      continue;
+    }
+    for (const [c, v] of Object.entries(row)) if (v !== null && v !== undefined) previous[c] = v;
+  }
+  return [...byKey.values()];
+}
+
+const statementCache = new Map<string, string>();
+
+function upsertStatement(spec: TableSpec, columns: readonly string[]): string {
+  const cacheKey = `${spec.table}|${(spec.touch ?? []).join(',')}|${spec.yieldTo ? 'yield' : ''}|${columns.join(',')}`;
+  const cached = statementCache.get(cacheKey);
+  if (cached) return cached;
+  const q = (c: string) => `"${c}"`;
+  const touch = spec.touch ?? [];
+  const nonKey = columns.filter((c) => !spec.key.includes(c));
+  const insertCols = [...columns, ...touch].map(q).join(', ');
+  const selectCols = [...columns.map(q), ...touch.map(() => 'now()')].join(', ');
+  const recordDef = columns.map((c) => `${q(c)} ${spec.columns[c]}`).join(', ');
+  const yieldTo = spec.yieldTo;
+  const merged = nonKey.map((c) =>
+    yieldTo?.columns.includes(c)
+      ? `case when ${yieldTo.guard} then coalesce(t.${q(c)}, excluded.${q(c)}) else coalesce(excluded.${q(c)}, t.${q(c)}) end`
+      : `coalesce(excluded.${q(c)}, t.${q(c)})`,
+  );
+  const onConflict =
+    nonKey.length === 0
+      ? 'do nothing'
+      : `do update set ${[
+          ...nonKey.map((c, i) => `${q(c)} = ${merged[i]}`),
+          ...touch.map((c) => `${q(c)} = excluded.${q(c)}`),
+          ...(spec.stamped ? ['"updated_at" = now()'] : []),
+        ].join(', ')}
+       where (${nonKey.map((c) => `t.${q(c)}`).join(', ')}) is distinct from (${merged.join(', ')})`;
+  const statement = `
+    with written as (
+      insert into ${spec.table} as t (${insertCols})
+      select ${selectCols} from jsonb_to_recordset(($1::text)::jsonb) as x(${recordDef})
+      on conflict (${spec.key.map(q).join(', ')}) ${onConflict}
+      returning (xmax = 0) as inserted
+    )
+    select count(*) filter (where inserted)::int as inserted,
+           count(*) filter (where not inserted)::int as updated
+    from written`;
+  statementCache.set(cacheKey, statement);
+  return statement;
+}
+
+export interface UpsertCount {
+  rows: number;
+  inserted: number;
+  updated: number;
+}
+
+/** Rows per statement: keeps one JSON parameter to a few MB. */
+const CHUNK_ROWS = 5000;
+
+/** Upsert rows into one table: only the columns present in the rows are written. */
+export async function upsertRows(db: Db, spec: TableSpec, rows: readonly Row[]): Promise<UpsertCount> {
+  const unique = dedupeRows(rows, spec.key);
+  const count: UpsertCount = { rows: unique.length, inserted: 0, updated: 0 };
+  if (unique.length === 0) return count;
+  const present = new Set<string>();
+  for (const row of unique) for (const [c, v] of Object.entries(row)) if (v !== undefined) present.add(c);
+  for (const k of spec.key)
+    if (!present.has(k)) throw new Error(`${spec.table}: rows without key column ${k}`);
+  const columns = Object.keys(spec.columns).filter((c) => present.has(c));
+  const statement = upsertStatement(spec, columns);
+  for (let i = 0; i < unique.length; i += CHUNK_ROWS) {
+    const chunk = unique.slice(i, i + CHUNK_ROWS);
+    const [result] = await db.unsafe<{ inserted: number; updated: number }[]>(statement, [
+      JSON.stringify(chunk),
+    ]);
+    count.inserted += result?.inserted ?? 0;
+    count.updated += result?.updated ?? 0;
+  }
+  return count;
+}
+
+export type DaySource = 'results' | 'racecards';
+
+export type DayLoadCounts = Record<keyof DayRows, UpsertCount>;
+
+/** Load one day's rows: entities first (runners reference them), then races, runners and bookmakers. */
+export async function loadDayRows(db: Db, source: DaySource, rows: DayRows): Promise<DayLoadCounts> {
+  return {
+    courses: await upsertRows(db, COURSES, rows.courses),
+    jockeys: await upsertRows(db, JOCKEYS, rows.jockeys),
+    trainers: await upsertRows(db, TRAINERS, rows.trainers),
+    owners: await upsertRows(db, OWNERS, rows.owners),
+    horses: await upsertRows(db, HORSES, rows.horses),
+    pedigrees: await upsertRows(db, PEDIGREES, rows.pedigrees),
+    races: await upsertRows(db, source === 'results' ? RESULT_RACES : RACECARD_RACES, rows.races),
+    runners: await upsertRows(db, source === 'results' ? RUNNERS : RACECARD_RUNNERS, rows.runners),
+    bookmakers: await upsertRows(db, BOOKMAKERS, rows.bookmakers),
+  };
+}
