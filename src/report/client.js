@@ -149,7 +149,7 @@
   draw('chart-backfill', {
     type: 'bar',
     data: {
-      labels: data.backfill.map((b) => `${b.source} (${b.unit})`),
+      labels: data.backfill.map((b) => (b.source === b.unit ? b.source : `${b.source} (${b.unit})`)),
       datasets: [
         { label: 'Done', data: data.backfill.map((b) => b.done), backgroundColor: GOOD },
         { label: 'Failed', data: data.backfill.map((b) => b.failed), backgroundColor: BAD },

@@ -14,7 +14,8 @@ h2 { margin: 0 0 12px; font-size: 16px; }
 .chart.tall { height: 300px; }
 table { border-collapse: collapse; width: 100%; margin-top: 8px; font-variant-numeric: tabular-nums; }
 caption { text-align: left; color: var(--muted); font-size: 12px; padding-bottom: 4px; }
-th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left; }
+th { font-size: 13px; }
 th { font-weight: 600; background: #f0f2f5; }
 td.num { text-align: right; white-space: nowrap; }
 tr.below-target td, tr.failed td { background: var(--bad-bg); }
