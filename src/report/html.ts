@@ -62,9 +62,9 @@ export function renderReportHtml(coverage: Coverage): string {
 ${yearsSection(coverage)}
 ${horsesSection(coverage)}
 ${entitiesSection(coverage)}
+${backfillSection(coverage)}
 ${ladderSection(coverage)}
 ${requestsSection(coverage)}
-${backfillSection(coverage)}
 </main>
 <script type="application/json" id="coverage-data">${data}</script>
 <script>${scriptSafe(chartJs)}</script>
@@ -261,8 +261,8 @@ ${table(
     'Failed',
     'Pending',
     'Requests last hour',
-    'Requests remaining',
-    'Rate per second',
+    'Requests left',
+    'Rate /s',
     'ETA',
   ],
   backfill.map((b) => ({
@@ -276,7 +276,7 @@ ${table(
       number(b.requestsLastHour),
       number(b.requestsRemaining),
       number(b.ratePerSec),
-      text(b.eta ?? ''),
+      { html: escapeHtml(b.eta ?? ''), className: 'num' },
     ],
   })),
 )}`,

@@ -19,9 +19,9 @@ const CHARTS = [
   'chart-years',
   'chart-horses',
   'chart-entities',
+  'chart-backfill',
   'chart-l1',
   'chart-requests',
-  'chart-backfill',
 ];
 
 const db = useTestDatabase();
