@@ -1,0 +1,130 @@
+// The Racing API client: four calls the kit needs, each validated with its zod schema, rate-limited
+// through the account-wide limiter in PostgreSQL, retried on transient failures and audited per attempt
+// in api_requests. Credentials go into the Authorization header only: never into URLs, messages or rows.
+import ky from 'ky';
+import type { RacingApiConfig } from '../config.ts';
+import type { Sql } from '../db.ts';
+import { type CallContext, callApi } from './request.ts';
+import type { ApiResult } from './result.ts';
+import {
+  type CoursesPage,
+  coursesPageSchema,
+  type HorsePro,
+  horseProSchema,
+  type RacecardsPage,
+  type ResultsPage,
+  racecardsPageSchema,
+  resultsPageSchema,
+} from './schemas.ts';
+
+export type { ApiResult, TerminalReason } from './result.ts';
+export { TransientApiError, UnexpectedApiResponseError } from './result.ts';
+export * from './schemas.ts';
+
+export interface PageQuery {
+  /** YYYY-MM-DD */
+  date: string;
+  /** Lower-case region codes, e.g. ['gb', 'ire']. */
+  regions: string[];
+  skip: number;
+  limit: number;
+}
+
+export interface RacingApiClient {
+  /** GET /v1/results for one date: start_date = end_date = date, repeated `region` keys. */
+  resultsPage(q: PageQuery): Promise<ApiResult<ResultsPage>>;
+  /** GET /v1/racecards/pro for one date, repeated `region_codes` keys. */
+  racecardsPage(q: PageQuery): Promise<ApiResult<RacecardsPage>>;
+  /** GET /v1/horses/{horse_id}/pro (may answer 404 for a real horse). */
+  horsePro(horseId: string): Promise<ApiResult<HorsePro>>;
+  /** GET /v1/courses, repeated `region_codes` keys. */
+  courses(regions: string[]): Promise<ApiResult<CoursesPage>>;
+}
+
+function appendAll(params: URLSearchParams, key: string, values: readonly string[]): void {
+  for (const value of values) params.append(key, value);
+}
+
+function checkDate(date: string): void {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`date must be YYYY-MM-DD, not '${date}'`);
+}
+
+function basicAuthorization(config: RacingApiConfig): Record<string, string> {
+  if (config.username === undefined || config.password === undefined) return {};
+  const token = Buffer.from(`${config.username}:${config.password}`, 'utf8').toString('base64');
+  return { authorization: `Basic ${token}` };
+}
+
+export function createRacingApiClient(o: {
+  config: RacingApiConfig;
+  sql: Sql;
+  jobId?: string;
+  signal?: AbortSignal;
+}): RacingApiClient {
+  const { config } = o;
+  // ky's own retry is off: callApi retries so that every attempt takes a rate-limit slot and an audit row.
+  // Its timeout is off too: attemptOnce puts one deadline over headers and body of each attempt.
+  const api = ky.create({
+    baseUrl: config.baseUrl,
+    retry: 0,
+    timeout: false,
+    throwHttpErrors: false,
+    headers: { accept: 'application/json', 'user-agent': 'racing-etl-kit', ...basicAuthorization(config) },
+  });
+  const ctx: CallContext = { api, config, sql: o.sql };
+  if (o.jobId !== undefined) ctx.jobId = o.jobId;
+  if (o.signal !== undefined) ctx.signal = o.signal;
+  const routeBase = new URL(config.baseUrl).pathname; // '/v1/'
+
+  return {
+    resultsPage(q) {
+      checkDate(q.date);
+      const searchParams = new URLSearchParams({ start_date: q.date, end_date: q.date });
+      appendAll(searchParams, 'region', q.regions);
+      searchParams.append('limit', String(q.limit));
+      searchParams.append('skip', String(q.skip));
+      return callApi(ctx, {
+        endpoint: 'results',
+        input: 'results',
+        searchParams,
+        route: `${routeBase}results`,
+        schema: resultsPageSchema,
+      });
+    },
+    racecardsPage(q) {
+      checkDate(q.date);
+      const searchParams = new URLSearchParams({ date: q.date });
+      appendAll(searchParams, 'region_codes', q.regions);
+      searchParams.append('limit', String(q.limit));
+      searchParams.append('skip', String(q.skip));
+      return callApi(ctx, {
+        endpoint: 'racecards',
+        input: 'racecards/pro',
+        searchParams,
+        route: `${routeBase}racecards/pro`,
+        schema: racecardsPageSchema,
+      });
+    },
+    horsePro(horseId) {
+      if (!horseId) throw new Error('horsePro needs a horse id');
+      return callApi(ctx, {
+        endpoint: 'horses',
+        input: `horses/${encodeURIComponent(horseId)}/pro`,
+        searchParams: new URLSearchParams(),
+        route: `${routeBase}horses/{horse_id}/pro`,
+        schema: horseProSchema,
+      });
+    },
+    courses(regions) {
+      const searchParams = new URLSearchParams();
+      appendAll(searchParams, 'region_codes', regions);
+      return callApi(ctx, {
+        endpoint: 'courses',
+        input: 'courses',
+        searchParams,
+        route: `${routeBase}courses`,
+        schema: coursesPageSchema,
+      });
+    },
+  };
+}
