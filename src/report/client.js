@@ -12,7 +12,15 @@
   const GOOD = '#2e7d32';
   const BAD = '#c62828';
   const NEUTRAL = '#90a4ae';
-  const STATUS_COLOURS = { '2xx': GOOD, '3xx': '#1565c0', 429: '#8e24aa', '4xx': '#ef6c00', '5xx': BAD };
+  // Shades per status class, taken in order by the codes of that class present (429 has its own colour:
+  // rate limiting is the thing to spot in an overnight run).
+  const CLASS_SHADES = {
+    2: [GOOD, '#81c784', '#1b5e20'],
+    3: ['#1565c0', '#64b5f6', '#0d47a1'],
+    4: ['#ef6c00', '#ffb74d', '#bf360c', '#ffe0b2'],
+    5: [BAD, '#e57373', '#7f0000', '#ffcdd2'],
+  };
+  const shadesUsed = {};
 
   function draw(id, config) {
     const canvas = document.getElementById(id);
@@ -161,6 +169,11 @@
 
   function statusColour(status) {
     if (status === null) return '#616161';
-    return STATUS_COLOURS[status] ?? STATUS_COLOURS[`${Math.floor(status / 100)}xx`] ?? '#795548';
+    if (status === 429) return '#8e24aa';
+    const statusClass = Math.floor(status / 100);
+    const shades = CLASS_SHADES[statusClass] ?? ['#795548'];
+    const used = shadesUsed[statusClass] ?? 0;
+    shadesUsed[statusClass] = used + 1;
+    return shades[used % shades.length];
   }
 })();

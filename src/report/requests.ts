@@ -35,8 +35,9 @@ export async function loadRequestActivity(sql: postgres.TransactionSql): Promise
       select max(requested_at) as window_end, max(requested_at) - make_interval(hours => ${hours}) as window_start
       from api_requests
     ),
+    -- status -1 stands for "no response" so the dense grid below joins on plain equality (hash join).
     counted as (
-      select date_trunc('minute', a.requested_at) as minute, a.status, count(*)::int as n
+      select date_trunc('minute', a.requested_at) as minute, coalesce(a.status, -1) as status, count(*)::int as n
       from api_requests a, bounds b
       where a.requested_at > b.window_start and a.requested_at <= b.window_end
       group by 1, 2
@@ -44,14 +45,14 @@ export async function loadRequestActivity(sql: postgres.TransactionSql): Promise
     minutes as (
       select generate_series(min(minute), max(minute), interval '1 minute') as minute from counted
     )
-    select s.status,
+    select nullif(s.status, -1) as status,
       array_agg(coalesce(c.n, 0) order by m.minute) as counts,
       array_agg(to_char(m.minute at time zone 'UTC', ${ISO_UTC}) order by m.minute) as minutes
     from (select distinct status from counted) s
     cross join minutes m
-    left join counted c on c.minute = m.minute and c.status is not distinct from s.status
+    left join counted c on c.minute = m.minute and c.status = s.status
     group by s.status
-    order by s.status nulls last`;
+    order by s.status = -1, s.status`;
   const [bounds] = await sql<{ windowStart: string | null; windowEnd: string | null }[]>`
     select to_char((max(requested_at) - make_interval(hours => ${hours})) at time zone 'UTC', ${ISO_UTC}) as "windowStart",
       to_char(max(requested_at) at time zone 'UTC', ${ISO_UTC}) as "windowEnd"
