@@ -1,5 +1,7 @@
+import type { Logger } from 'graphile-worker';
 import { type Runner, run, runOnce } from 'graphile-worker';
 import { taskList } from '../tasks/index.ts';
+import { holdTaskDatabase } from './racing/task-db.ts';
 import { quietWorkerLogger } from './worker-logger.ts';
 
 export interface WorkerOptions {
@@ -10,6 +12,8 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** Tests and embedding programs handle signals themselves. */
   noHandleSignals?: boolean;
+  /** Defaults to warnings and errors only. */
+  logger?: Logger;
 }
 
 function runnerOptions(o: WorkerOptions) {
@@ -20,17 +24,34 @@ function runnerOptions(o: WorkerOptions) {
     maxPoolSize: concurrency + 2,
     pollInterval: o.pollIntervalMs ?? 1000,
     noHandleSignals: o.noHandleSignals ?? false,
-    logger: quietWorkerLogger,
+    logger: o.logger ?? quietWorkerLogger,
     taskList,
   };
 }
 
-/** A long-running worker: stop it with runner.stop(), or SIGINT/SIGTERM unless noHandleSignals. */
-export function startWorker(o: WorkerOptions): Promise<Runner> {
-  return run(runnerOptions(o));
+/**
+ * A long-running worker: stop it with runner.stop(), or SIGINT/SIGTERM unless noHandleSignals.
+ * The tasks' shared postgres.js client (src/racing/task-db.ts) is closed when the runner ends.
+ */
+export async function startWorker(o: WorkerOptions): Promise<Runner> {
+  const release = holdTaskDatabase(o.connectionString);
+  let runner: Runner;
+  try {
+    runner = await run(runnerOptions(o));
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  runner.promise.then(release, release).catch(() => {});
+  return runner;
 }
 
 /** Run every job that is due now, then return (graphile-worker's --once). */
-export function drainQueue(o: WorkerOptions): Promise<void> {
-  return runOnce(runnerOptions(o));
+export async function drainQueue(o: WorkerOptions): Promise<void> {
+  const release = holdTaskDatabase(o.connectionString);
+  try {
+    await runOnce(runnerOptions(o));
+  } finally {
+    await release();
+  }
 }

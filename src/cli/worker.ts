@@ -1,0 +1,80 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { Logger } from 'graphile-worker';
+import { databaseUrl, describeTarget } from '../db.ts';
+import { drainQueue, startWorker } from '../worker.ts';
+import { runCommand } from './run.ts';
+
+function positiveInt(name: string, max: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}`);
+    return n;
+  };
+}
+
+const program = new Command('worker')
+  .description(
+    'Run the graphile-worker tasks (backfill_dates, fetch_results_day, fetch_racecards_day, enrich_horse, …) ' +
+      'against DATABASE_URL. Ctrl-C (SIGINT) or SIGTERM finishes the running jobs and exits; a second signal aborts them ' +
+      '(they are retried later). The Racing API settings come from RACING_API_* variables.',
+  )
+  .option('--once', 'run every job that is due now, then exit')
+  .option('--concurrency <n>', 'jobs run at once in this process', positiveInt('--concurrency', 64), 1)
+  .option(
+    '--poll-interval <ms>',
+    'how often to look for jobs due later (retries); new jobs start at once via LISTEN/NOTIFY',
+    positiveInt('--poll-interval', 3_600_000),
+    1000,
+  )
+  .parse();
+
+const opts = program.opts<{ once?: boolean; concurrency: number; pollInterval: number }>();
+
+// Job lines (from the tasks' helpers.logger) plus graphile-worker's warnings and errors. Messages never hold
+// credentials: the API client and the tasks keep them out of every error text.
+const logger = new Logger((scope) => (level, message) => {
+  const time = new Date().toISOString().slice(11, 19);
+  if (level === 'error' || level === 'warning') console.error(`${time} ${level}: ${message}`);
+  else if (level === 'info' && scope.label === 'job') console.log(`${time} ${message}`);
+});
+
+runCommand(async () => {
+  const url = databaseUrl();
+  const o = {
+    connectionString: url,
+    concurrency: opts.concurrency,
+    pollIntervalMs: opts.pollInterval,
+    noHandleSignals: true,
+    logger,
+  };
+  if (opts.once) {
+    const started = performance.now();
+    await drainQueue(o);
+    console.log(`queue drained on ${describeTarget(url)} in ${Math.round(performance.now() - started)} ms`);
+    return 0;
+  }
+  const runner = await startWorker(o);
+  console.log(`worker running on ${describeTarget(url)} (concurrency ${opts.concurrency}); Ctrl-C to stop`);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      console.log(`${signal}: finishing running jobs…`);
+      runner.stop(`received ${signal}`).catch(() => {});
+    } else {
+      console.log(`${signal}: aborting running jobs (they will be retried)`);
+      runner.kill(`received ${signal} twice`).catch(() => {});
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await runner.promise;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  console.log('worker stopped');
+  return 0;
+});

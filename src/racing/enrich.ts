@@ -1,0 +1,142 @@
+// enrich_horse: /v1/horses/{id}/pro once per horse, ever. 'enriched' and 'not_available' (404) are final;
+// both are written with the raw response in one transaction, so a retry after a crash either finds the
+// status (no call) or redoes the whole write.
+
+import type { Sql as Db } from '../db.ts';
+import type { RacingApiClient } from '../racing-api/client.ts';
+import { recordJobError } from './job-errors.ts';
+import { HORSES, PEDIGREES, upsertRows } from './load.ts';
+import { id, isoDate, sexCode, sexWord, splitRegionSuffix, text } from './parse.ts';
+import { storeRawResponses } from './raw.ts';
+
+export interface EnrichOutcome {
+  horseId: string;
+  status: 'skipped' | 'enriched' | 'not_available' | 'failed';
+  calls: number;
+  error?: string;
+}
+
+/** The fields of HorsePro the kit stores; every one may be null. */
+export interface HorseProIn {
+  id?: string | null;
+  name?: string | null;
+  dob?: string | null;
+  sex?: string | null;
+  sex_code?: string | null;
+  colour?: string | null;
+  colour_code?: string | null;
+  breeder?: string | null;
+  sire?: string | null;
+  sire_id?: string | null;
+  dam?: string | null;
+  dam_id?: string | null;
+  damsire?: string | null;
+  damsire_id?: string | null;
+}
+
+export interface EnrichContext {
+  jobId?: string | null;
+  jobKey?: string | null;
+}
+
+export async function enrichHorse(
+  db: Db,
+  client: RacingApiClient,
+  horseId: string,
+  ctx: EnrichContext = {},
+): Promise<EnrichOutcome> {
+  const [existing] = await db<{ enrichment_status: string | null; region: string | null }[]>`
+    select enrichment_status, region from ra_horses where id = ${horseId}`;
+  if (existing?.enrichment_status === 'enriched' || existing?.enrichment_status === 'not_available') {
+    return { horseId, status: 'skipped', calls: 0 };
+  }
+  // TransientApiError propagates: the task throws and graphile-worker retries with backoff.
+  const res = await client.horsePro(horseId);
+  const requestKey = `horses:${horseId}:pro`;
+  const now = new Date().toISOString();
+  if (res.ok) {
+    const pro = res.data as HorseProIn;
+    const named = splitRegionSuffix(pro.name);
+    const region = existing?.region ?? named.region;
+    await db.begin(async (tx) => {
+      await storeRawResponses(tx, [
+        { endpoint: 'horses', requestKey, status: res.status, body: res.body, valid: true },
+      ]);
+      await upsertRows(tx, HORSES, [
+        {
+          id: horseId,
+          name: named.name,
+          dob: isoDate(pro.dob),
+          sex: sexWord(pro.sex),
+          sex_code: sexCode(pro.sex_code, pro.sex),
+          colour: text(pro.colour),
+          colour_code: text(pro.colour_code),
+          region,
+          breeder: text(pro.breeder),
+          sire_id: id(pro.sire_id),
+          dam_id: id(pro.dam_id),
+          damsire_id: id(pro.damsire_id),
+          enrichment_status: 'enriched',
+          enriched_at: now,
+        },
+      ]);
+      await upsertRows(tx, PEDIGREES, [
+        {
+          horse_id: horseId,
+          sire_id: id(pro.sire_id),
+          sire: splitRegionSuffix(pro.sire).name,
+          dam_id: id(pro.dam_id),
+          dam: splitRegionSuffix(pro.dam).name,
+          damsire_id: id(pro.damsire_id),
+          damsire: splitRegionSuffix(pro.damsire).name,
+          breeder: text(pro.breeder),
+          region,
+        },
+      ]);
+    });
+    return { horseId, status: 'enriched', calls: 1 };
+  }
+  if (res.reason === 'not_found') {
+    await db.begin(async (tx) => {
+      await storeRawResponses(tx, [
+        {
+          endpoint: 'horses',
+          requestKey,
+          status: res.status,
+          body: res.body,
+          bodyText: res.bodyText,
+          valid: true,
+        },
+      ]);
+      await upsertRows(tx, HORSES, [{ id: horseId, enrichment_status: 'not_available', enriched_at: now }]);
+    });
+    return { horseId, status: 'not_available', calls: 1 };
+  }
+  // Terminal but not about this horse being unknown (bad credentials, plan, schema drift): record it and
+  // leave enrichment_status NULL, so the horse is queued again by a later day once the cause is fixed.
+  const error = `${res.reason} (HTTP ${res.status}): ${res.error}`;
+  await db.begin(async (tx) => {
+    if (res.reason === 'invalid') {
+      await storeRawResponses(tx, [
+        {
+          endpoint: 'horses',
+          requestKey,
+          status: res.status,
+          body: res.body,
+          bodyText: res.body === null ? res.bodyText : null,
+          valid: false,
+          validationError: res.path ? `${res.path}: ${res.error}` : res.error,
+        },
+      ]);
+    }
+    await recordJobError(tx, {
+      task: 'enrich_horse',
+      jobId: ctx.jobId,
+      jobKey: ctx.jobKey,
+      payload: { horse_id: horseId },
+      kind: res.reason === 'invalid' ? 'invalid_response' : 'api_error',
+      error,
+    });
+  });
+  return { horseId, status: 'failed', calls: 1, error };
+}

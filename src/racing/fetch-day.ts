@@ -1,0 +1,291 @@
+// One date of one source: page the API into memory (no transaction open while waiting on the network),
+// then write raw pages, entities, races, runners, the fetch_state checkpoint and the enrich jobs in ONE
+// transaction. A crash before the commit leaves nothing; a re-run after it finds 'done' and makes no call.
+//
+// Outcomes: 'done' (rows + checkpoint; a 404 for the date is an empty day), 'failed' (invalid response or
+// terminal 4xx: recorded, not retried), 'outside_window' (racecards outside 2023-01-23..today+7, no call),
+// 'skipped' (already done). Transient errors are recorded on fetch_state and thrown, so the job retries.
+
+import type { Sql as Db } from '../db.ts';
+import type { RacingApiClient } from '../racing-api/client.ts';
+import { type ApiResult, TransientApiError } from '../racing-api/result.ts';
+import { inRacecardWindow, ukToday } from './dates.ts';
+import { type DaySource, loadDayRows } from './load.ts';
+import { enqueueEnrichJobs } from './queue.ts';
+import { type RawResponse, storeRawResponses } from './raw.ts';
+import { type DayRows, racecardRows, resultRows } from './rows.ts';
+
+export interface FetchDayOptions {
+  date: string;
+  regions: readonly string[];
+  enrich: boolean;
+  force: boolean;
+  /** UK date of today; injectable for tests. */
+  today?: string;
+}
+
+/** The job running this fetch, for the checkpoint's attempt bookkeeping. */
+export interface JobInfo {
+  attempts: number;
+  maxAttempts: number;
+}
+
+export interface FetchDayOutcome {
+  source: DaySource;
+  date: string;
+  status: 'done' | 'failed' | 'outside_window' | 'skipped';
+  /** API calls made by this run. */
+  calls: number;
+  pages: number;
+  total: number;
+  races: number;
+  runners: number;
+  enrichQueued: number;
+  httpStatus?: number;
+  error?: string;
+}
+
+interface PageQuery {
+  date: string;
+  regions: string[];
+  skip: number;
+  limit: number;
+}
+
+interface PageData {
+  total?: number | null;
+}
+
+interface SourceSpec<P extends PageData> {
+  source: DaySource;
+  limit: number;
+  /** The API refuses a skip above this. */
+  maxSkip: number;
+  page(client: RacingApiClient, q: PageQuery): Promise<ApiResult<P>>;
+  items(page: P): readonly unknown[];
+  rows(items: readonly unknown[]): DayRows;
+}
+
+const RESULTS: SourceSpec<{ results: readonly unknown[]; total?: number | null }> = {
+  source: 'results',
+  limit: 50,
+  maxSkip: 20000,
+  page: (client, q) => client.resultsPage(q),
+  items: (p) => p.results ?? [],
+  rows: (items) => resultRows(items as Parameters<typeof resultRows>[0]),
+};
+
+const RACECARDS: SourceSpec<{ racecards: readonly unknown[]; total?: number | null }> = {
+  source: 'racecards',
+  limit: 500,
+  maxSkip: 500,
+  page: (client, q) => client.racecardsPage(q),
+  items: (p) => p.racecards ?? [],
+  rows: (items) => racecardRows(items as Parameters<typeof racecardRows>[0]),
+};
+
+/** raw_responses key of one page: source, date, regions and skip. */
+export function pageRequestKey(
+  source: DaySource,
+  date: string,
+  regions: readonly string[],
+  skip: number,
+): string {
+  return `${source}:${date}:${regions.join(',')}:${skip}`;
+}
+
+export function fetchResultsDay(db: Db, client: RacingApiClient, o: FetchDayOptions, job?: JobInfo) {
+  return fetchDay(RESULTS, db, client, o, job);
+}
+
+export function fetchRacecardsDay(db: Db, client: RacingApiClient, o: FetchDayOptions, job?: JobInfo) {
+  if (!inRacecardWindow(o.date, o.today ?? ukToday())) return markOutsideWindow(db, o);
+  return fetchDay(RACECARDS, db, client, o, job);
+}
+
+async function isDone(db: Db, source: DaySource, o: FetchDayOptions): Promise<boolean> {
+  const [row] = await db<{ done: boolean }[]>`
+    select status = 'done' and coalesce(regions @> ${o.regions as string[]}::text[], false) as done
+    from fetch_state where source = ${source} and date = ${o.date}`;
+  return row?.done === true;
+}
+
+async function markOutsideWindow(db: Db, o: FetchDayOptions): Promise<FetchDayOutcome> {
+  const base = emptyOutcome('racecards', o.date);
+  if (!o.force && (await isDone(db, 'racecards', o))) return { ...base, status: 'skipped' };
+  await db`
+    insert into fetch_state (source, date, status, regions, last_error, finished_at)
+    values ('racecards', ${o.date}, 'outside_window', ${o.regions as string[]}::text[],
+            'racecards exist only from 2023-01-23 to 7 days ahead', now())
+    on conflict (source, date) do update set status = 'outside_window', regions = excluded.regions,
+      last_error = excluded.last_error, finished_at = now(), updated_at = now()
+    where fetch_state.status <> 'done'`;
+  return { ...base, status: 'outside_window' };
+}
+
+function emptyOutcome(source: DaySource, date: string): FetchDayOutcome {
+  return {
+    source,
+    date,
+    status: 'done',
+    calls: 0,
+    pages: 0,
+    total: 0,
+    races: 0,
+    runners: 0,
+    enrichQueued: 0,
+  };
+}
+
+async function fetchDay<P extends PageData>(
+  spec: SourceSpec<P>,
+  db: Db,
+  client: RacingApiClient,
+  o: FetchDayOptions,
+  job?: JobInfo,
+): Promise<FetchDayOutcome> {
+  const outcome = emptyOutcome(spec.source, o.date);
+  if (!o.force && (await isDone(db, spec.source, o))) return { ...outcome, status: 'skipped' };
+  const regions = [...o.regions];
+  const raws: RawResponse[] = [];
+  const items: unknown[] = [];
+  let total = 0;
+  let httpStatus = 200;
+  let skip = 0;
+  for (let page = 0; ; page++) {
+    let res: ApiResult<P>;
+    try {
+      outcome.calls++;
+      res = await spec.page(client, { date: o.date, regions, skip, limit: spec.limit });
+    } catch (error) {
+      if (error instanceof TransientApiError) await recordTransient(db, spec.source, o, error, job);
+      throw error;
+    }
+    const requestKey = pageRequestKey(spec.source, o.date, regions, skip);
+    if (!res.ok) {
+      if (res.reason === 'not_found' && page === 0) {
+        // No racing (or no cards) that day: a valid, empty day, stored so it is not fetched again.
+        httpStatus = res.status;
+        raws.push({
+          endpoint: spec.source,
+          requestKey,
+          date: o.date,
+          page,
+          status: res.status,
+          body: res.body,
+          bodyText: res.bodyText,
+          valid: true,
+        });
+        break;
+      }
+      return recordFailure(db, spec.source, o, outcome, res, requestKey, page);
+    }
+    const pageItems = spec.items(res.data);
+    raws.push({
+      endpoint: spec.source,
+      requestKey,
+      date: o.date,
+      page,
+      status: res.status,
+      body: res.body,
+      valid: true,
+    });
+    items.push(...pageItems);
+    total = res.data.total ?? items.length;
+    skip += pageItems.length;
+    // Page until the API's total is reached; an empty page also ends it (a total that overstates).
+    if (pageItems.length === 0 || skip >= total || skip > spec.maxSkip) break;
+  }
+
+  const rows = spec.rows(items);
+  outcome.pages = raws.length;
+  outcome.total = total;
+  outcome.races = new Set(rows.races.map((r) => r.id)).size;
+  outcome.runners = new Set(rows.runners.map((r) => `${r.race_id}|${r.horse_id}`)).size;
+  outcome.httpStatus = httpStatus;
+  await db.begin(async (tx) => {
+    await storeRawResponses(tx, raws);
+    await loadDayRows(tx, spec.source, rows);
+    await tx`
+      insert into fetch_state as f (source, date, status, regions, pages, total, races, runners, attempts,
+                                    http_status, last_error, error_path, finished_at)
+      values (${spec.source}, ${o.date}, 'done', ${regions}::text[], ${outcome.pages}, ${total},
+              ${outcome.races}, ${outcome.runners}, 1, ${httpStatus}, null, null, now())
+      on conflict (source, date) do update set status = 'done', regions = excluded.regions,
+        pages = excluded.pages, total = excluded.total, races = excluded.races, runners = excluded.runners,
+        attempts = f.attempts + 1, http_status = excluded.http_status, last_error = null, error_path = null,
+        finished_at = now(), updated_at = now()`;
+    if (o.enrich) {
+      const horseIds = [...new Set(rows.horses.map((h) => String(h.id)))];
+      outcome.enrichQueued = await enqueueEnrichJobs(tx, horseIds);
+    }
+  });
+  return outcome;
+}
+
+type Failure = Extract<ApiResult<unknown>, { ok: false }>;
+
+/** Terminal answer: raw kept when it was an invalid body, the date marked failed, nothing else written. */
+async function recordFailure(
+  db: Db,
+  source: DaySource,
+  o: FetchDayOptions,
+  outcome: FetchDayOutcome,
+  res: Failure,
+  requestKey: string,
+  page: number,
+): Promise<FetchDayOutcome> {
+  const error = `${res.reason} (HTTP ${res.status}): ${res.error}`;
+  await db.begin(async (tx) => {
+    if (res.reason === 'invalid') {
+      await storeRawResponses(tx, [
+        {
+          endpoint: source,
+          requestKey,
+          date: o.date,
+          page,
+          status: res.status,
+          body: res.body,
+          bodyText: res.body === null ? res.bodyText : null,
+          valid: false,
+          validationError: res.path ? `${res.path}: ${res.error}` : res.error,
+        },
+      ]);
+    }
+    await tx`
+      insert into fetch_state as f (source, date, status, regions, attempts, http_status, last_error, error_path, finished_at)
+      values (${source}, ${o.date}, 'failed', ${o.regions as string[]}::text[], 1, ${res.status}, ${error},
+              ${res.path ?? null}, now())
+      on conflict (source, date) do update set
+        status = case when f.status = 'done' then 'done' else 'failed' end,
+        attempts = f.attempts + 1, http_status = excluded.http_status, last_error = excluded.last_error,
+        error_path = excluded.error_path, finished_at = now(), updated_at = now()`;
+  });
+  return { ...outcome, status: 'failed', httpStatus: res.status, error };
+}
+
+/** Outside any data transaction: the attempt and its error stay visible while the job waits to retry. */
+async function recordTransient(
+  db: Db,
+  source: DaySource,
+  o: FetchDayOptions,
+  error: Error,
+  job?: JobInfo,
+): Promise<void> {
+  const lastAttempt = job !== undefined && job.attempts >= job.maxAttempts;
+  await db`
+    insert into fetch_state as f (source, date, status, regions, attempts, last_error)
+    values (${source}, ${o.date}, ${lastAttempt ? 'failed' : 'pending'}, ${o.regions as string[]}::text[], 1,
+            ${error.message})
+    on conflict (source, date) do update set
+      status = case when f.status = 'done' then 'done' else excluded.status end,
+      attempts = f.attempts + 1, last_error = excluded.last_error, updated_at = now()`;
+}
+
+/** One log line per fetched day. */
+export function describeOutcome(o: FetchDayOutcome): string {
+  const detail = o.error
+    ? `: ${o.error}`
+    : `, ${o.races} races, ${o.runners} runners, ${o.enrichQueued} horses queued`;
+  return `${o.source} ${o.date} ${o.status} (${o.calls} calls)${detail}`;
+}
