@@ -1,0 +1,23 @@
+/** The local Racing API simulator: server plus the pure generator for computing expectations without HTTP. */
+export { type NeutralRace, type NeutralRunner, raceCountForDate, racesForDate } from './data.ts';
+export { type Horse, horseByDigits } from './entities.ts';
+export {
+  coursesPage,
+  horsePro,
+  horseProMissing,
+  type PageQuery,
+  racecardRace,
+  racecardsPage,
+  racecardsPageJson,
+  resultRace,
+  resultsPage,
+  resultsPageJson,
+} from './pages.ts';
+export {
+  type FaultRule,
+  RACECARD_WINDOW_START,
+  type Simulator,
+  type SimulatorOptions,
+  type SimulatorStats,
+  startSimulator,
+} from './server.ts';
