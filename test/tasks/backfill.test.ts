@@ -1,0 +1,103 @@
+import { describe, expect, test } from 'vitest';
+import { horseProMissing, raceCountForDate } from '../../src/simulator/index.ts';
+import { drainQueue } from '../../src/worker.ts';
+import { useTestDatabase } from '../helpers/db.ts';
+import { racingChecksums } from '../helpers/racing-tables.ts';
+import { addJob, queuedJobs, useSimulator } from '../helpers/racing-worker.ts';
+
+const db = useTestDatabase();
+const env = useSimulator();
+const drain = () => drainQueue({ connectionString: db.url, concurrency: 4, noHandleSignals: true });
+
+// Christmas Eve and Day have no racing; Boxing Day has more than one results page (> 50 races).
+const DATES = ['2024-12-24', '2024-12-25', '2024-12-26'];
+
+describe('backfill over a date range', () => {
+  test('fetches every date, pages busy days, stores empty days, enriches each new horse once', async () => {
+    env.sim.resetStats();
+    await addJob(db.sql, 'backfill_dates', { start_date: DATES[0], end_date: DATES[2], source: 'results' });
+    await drain();
+
+    const expected = DATES.map((d) => raceCountForDate(d, 'default'));
+    expect(expected[1]).toBe(0);
+    expect(expected[2]).toBeGreaterThan(50);
+    const states = await db.sql`
+      select date::text, status, pages, races, runners, total from fetch_state where source = 'results' order by date`;
+    expect(states.map((s) => [s.date, s.status, s.races])).toEqual(
+      DATES.map((d, i) => [d, 'done', expected[i]]),
+    );
+    expect(states[2]?.pages).toBe(2);
+    const perDate =
+      await db.sql`select date::text, count(*)::int as n from ra_mst_races group by date order by date`;
+    expect(perDate).toEqual(
+      DATES.flatMap((d, i) => ((expected[i] ?? 0) > 0 ? [{ date: d, n: expected[i] }] : [])),
+    );
+    for (const s of states) {
+      const [r] = await db.sql`
+        select count(*)::int as n from ra_mst_runners u join ra_mst_races r on r.id = u.race_id where r.date = ${s.date}`;
+      expect(r?.n).toBe(s.runners);
+    }
+
+    // Minimal calls: one request per results page plus one per distinct horse, nothing else.
+    const pages = states.reduce((a, s) => a + (s.pages as number), 0);
+    const horses = await db.sql<{ id: string; enrichment_status: string | null }[]>`
+      select id, enrichment_status from ra_horses order by id`;
+    const stats = env.sim.stats();
+    expect(stats.byEndpoint.results).toBe(pages);
+    expect(stats.byEndpoint.horses).toBe(horses.length);
+    expect(stats.total).toBe(pages + horses.length);
+    for (const h of horses)
+      expect(h.enrichment_status).toBe(horseProMissing(h.id) ? 'not_available' : 'enriched');
+    expect(horses.some((h) => h.enrichment_status === 'not_available')).toBe(true);
+
+    const [cov] = await db.sql`
+      select count(*) filter (where p.sire_horse_id is not null)::int as with_sire, count(*)::int as n
+      from ra_horses h join ra_horse_pedigree p on p.horse_id = h.id where h.enrichment_status = 'enriched'`;
+    expect(cov?.n).toBeGreaterThan(0);
+    expect(cov?.with_sire).toBeGreaterThan(0);
+    expect(await queuedJobs(db.sql)).toEqual([]);
+    const raw = await db.sql`select count(*)::int as n from raw_responses`;
+    expect(raw[0]?.n).toBe(stats.total);
+  });
+
+  test('a second backfill of the same range makes zero API calls and leaves every table identical', async () => {
+    const before = await racingChecksums(db.sql);
+    env.sim.resetStats();
+    await addJob(db.sql, 'backfill_dates', { start_date: DATES[0], end_date: DATES[2], source: 'results' });
+    await drain();
+    expect(env.sim.stats().total).toBe(0);
+    expect(await racingChecksums(db.sql)).toEqual(before);
+  });
+
+  test('racecards for the same dates add racecard-only fields and keep every results column', async () => {
+    const [resultsBefore] = await db.sql`
+      select md5(string_agg(concat_ws('|', race_id, horse_id, position, sp, sp_dec, time_seconds, prize_amount, ofr), ',' order by race_id, horse_id)) as m
+      from ra_mst_runners where position is not null`;
+    const horsesBefore = await db.sql<{ id: string }[]>`select id from ra_horses`;
+    env.sim.resetStats();
+    await addJob(db.sql, 'backfill_dates', { start_date: DATES[0], end_date: DATES[2], source: 'both' });
+    await drain();
+    const stats = env.sim.stats();
+    // Racecard pages plus only the horses new to the database (declared but not in the results, e.g.
+    // non-runners): results are done and every known horse already had its one enrichment call.
+    const [newHorses] = await db.sql`
+      select count(*)::int as n from ra_horses where id <> all(${horsesBefore.map((h) => h.id)}::text[])`;
+    expect(stats.byEndpoint.results).toBe(0);
+    expect(stats.byEndpoint.horses).toBe(newHorses?.n);
+    expect(stats.total).toBe(DATES.length + (newHorses?.n ?? 0));
+    expect(stats.byEndpoint.racecards).toBe(DATES.length);
+    const [resultsAfter] = await db.sql`
+      select md5(string_agg(concat_ws('|', race_id, horse_id, position, sp, sp_dec, time_seconds, prize_amount, ofr), ',' order by race_id, horse_id)) as m
+      from ra_mst_runners where position is not null`;
+    expect(resultsAfter?.m).toBe(resultsBefore?.m);
+    const [filled] = await db.sql`
+      select count(*) filter (where odds is not null)::int as odds, count(*) filter (where position is not null)::int as pos,
+             count(*)::int as n
+      from ra_mst_runners`;
+    expect(filled?.odds).toBeGreaterThan(0);
+    expect(filled?.pos).toBeGreaterThan(0);
+    const states =
+      await db.sql`select status, count(*)::int as n from fetch_state where source = 'racecards' group by status`;
+    expect(states).toEqual([{ status: 'done', n: DATES.length }]);
+  });
+});
