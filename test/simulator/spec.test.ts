@@ -1,0 +1,158 @@
+/**
+ * Checks the simulator's bodies against both official OpenAPI specs: every required property present at every level
+ * (page, race, runner, odds, course), and no property the specs do not declare. The 2025 spec is JSON; the 1.4.3 spec
+ * is YAML, read with a small extractor that only understands the `components.schemas` layout it uses.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import {
+  coursesPage,
+  horsePro,
+  racecardsPage,
+  racesForDate,
+  resultsPage,
+} from '../../src/simulator/index.ts';
+
+const SPEC_DIR = process.env.RACING_OPENAPI_DIR ?? '/work/shared/reference/openapi';
+
+interface SchemaInfo {
+  required: string[];
+  properties: string[];
+  /** Property name -> referenced schema (object or array items). */
+  refs: Record<string, string>;
+}
+type Schemas = (name: string) => SchemaInfo;
+
+function jsonSchemas(): Schemas {
+  const spec = JSON.parse(readFileSync(join(SPEC_DIR, 'the-racing-api-2025-10.json'), 'utf8')) as {
+    components: { schemas: Record<string, { required?: string[]; properties?: Record<string, unknown> }> };
+  };
+  return (name) => {
+    const schema = spec.components.schemas[name];
+    if (!schema) throw new Error(`2025 spec has no schema ${name}`);
+    const refs: Record<string, string> = {};
+    for (const [prop, def] of Object.entries(schema.properties ?? {})) {
+      const match = /#\/components\/schemas\/([A-Za-z0-9_]+)/.exec(JSON.stringify(def));
+      if (match?.[1]) refs[prop] = match[1];
+    }
+    return { required: schema.required ?? [], properties: Object.keys(schema.properties ?? {}), refs };
+  };
+}
+
+function yamlSchemas(): Schemas {
+  const lines = readFileSync(join(SPEC_DIR, 'the-racing-api-1.4.3.yml'), 'utf8').split('\n');
+  const start = lines.indexOf('  schemas:');
+  return (name) => {
+    const at = lines.indexOf(`    ${name}:`, start);
+    if (at < 0) throw new Error(`1.4.3 spec has no schema ${name}`);
+    let end = at + 1;
+    while (end < lines.length && ((lines[end] as string).startsWith('     ') || lines[end] === '')) end++;
+    const block = lines.slice(at + 1, end);
+    const info: SchemaInfo = { required: [], properties: [], refs: {} };
+    let section = '';
+    let current = '';
+    for (const line of block) {
+      if (/^ {6}\S/.test(line)) section = line.trim();
+      if (section === 'required:' && line.startsWith('      - '))
+        info.required.push(line.slice(8).replace(/'/g, ''));
+      if (section === 'properties:') {
+        const prop = /^ {8}'?([A-Za-z0-9_]+)'?:$/.exec(line);
+        if (prop?.[1]) {
+          current = prop[1];
+          info.properties.push(current);
+        }
+        const ref = /\$ref: '#\/components\/schemas\/([A-Za-z0-9_]+)'/.exec(line);
+        if (ref?.[1] && current) info.refs[current] = ref[1];
+      }
+    }
+    return info;
+  };
+}
+
+type Row = Record<string, unknown>;
+
+/** Collects problems: missing required properties and undeclared ones, recursing through referenced schemas. */
+function check(
+  value: Row,
+  schema: string,
+  schemas: Schemas,
+  path: string,
+  problems: Set<string>,
+  strict: boolean,
+): void {
+  const info = schemas(schema);
+  for (const key of info.required) {
+    if (!(key in value)) problems.add(`${path}: missing required ${key} (${schema})`);
+  }
+  if (strict) {
+    for (const key of Object.keys(value)) {
+      if (!info.properties.includes(key)) problems.add(`${path}: ${key} not declared in ${schema}`);
+    }
+  }
+  for (const [key, ref] of Object.entries(info.refs)) {
+    const child = value[key];
+    const items = Array.isArray(child) ? child : child && typeof child === 'object' ? [child] : [];
+    for (const item of items) {
+      if (item && typeof item === 'object' && !Array.isArray(item)) {
+        check(item as Row, ref, schemas, `${path}.${key}`, problems, strict);
+      }
+    }
+  }
+}
+
+const page = { limit: 500, skip: 0, query: [['date', 'x']] as [string, string][] };
+const DATES = ['2024-01-06', '2024-03-12', '2024-07-27', '2025-10-13'];
+
+function bodies() {
+  const horseIds = racesForDate('2024-07-27')
+    .flatMap((r) => r.runners)
+    .slice(0, 40)
+    .map((r) => r.horse.id);
+  const pros = horseIds.map((id) => horsePro(id)).filter((h): h is Row => h !== null);
+  const ancestors = pros
+    .map((h) => horsePro(`hrs_${String(h.sire_id).slice(4)}`))
+    .filter((h): h is Row => h !== null);
+  return {
+    results: DATES.map((d) => resultsPage([d], page)),
+    racecards: DATES.map((d) => racecardsPage(d, page)),
+    horses: [...pros, ...ancestors],
+    courses: coursesPage(),
+  };
+}
+
+describe('simulator bodies match the official OpenAPI specs', () => {
+  const data = bodies();
+
+  test.each([
+    ['2025 spec', jsonSchemas, 'ResultsPage', 'RacecardsOddsProPage'],
+    ['1.4.3 spec', yamlSchemas, 'ResultsStandardPage', 'RacecardsOddsProPage'],
+  ] as const)(
+    '%s: required properties everywhere, nothing undeclared',
+    (_label, load, resultsSchema, cardsSchema) => {
+      const schemas = load();
+      const problems = new Set<string>();
+      // Property names must exist in the spec; the 2025 spec predates bsp/race_status, which the simulator omits.
+      for (const body of data.results) check(body, resultsSchema, schemas, 'results', problems, true);
+      for (const body of data.racecards) check(body, cardsSchema, schemas, 'racecards', problems, true);
+      for (const body of data.horses) check(body, 'HorsePro', schemas, 'horse', problems, true);
+      check(data.courses, 'CoursesPage', schemas, 'courses', problems, true);
+      expect([...problems]).toEqual([]);
+      expect(data.results.every((b) => (b.results as Row[]).length > 0)).toBe(true);
+      expect(data.horses.length).toBeGreaterThan(30);
+    },
+  );
+
+  test('the checker notices a missing required field', () => {
+    const schemas = jsonSchemas();
+    const body = structuredClone(data.results[0]) as Row;
+    const firstRace = (body.results as Row[])[0] as Row;
+    const runner = (firstRace.runners as Row[])[0] as Row;
+    delete runner.horse_id;
+    const problems = new Set<string>();
+    check(body, 'ResultsPage', schemas, 'results', problems, true);
+    expect([...problems]).toEqual([
+      'results.results.runners: missing required horse_id (app__models__result__Runner)',
+    ]);
+  });
+});
