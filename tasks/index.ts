@@ -1,8 +1,10 @@
 import type { TaskList } from 'graphile-worker';
 import { backfillDates } from './backfill_dates.ts';
+import { backfillLadderTask } from './backfill_ladder.ts';
 import { enrichHorseTask } from './enrich_horse.ts';
 import { fetchRacecardsDayTask } from './fetch_racecards_day.ts';
 import { fetchResultsDayTask } from './fetch_results_day.ts';
+import { ingestMarketBooksTask } from './ingest_market_books.ts';
 
 // Every task identifier the kit's workers run. One file per task; each parses its payload with zod
 // and hands over to library code in src/.
@@ -11,4 +13,6 @@ export const taskList: TaskList = {
   fetch_results_day: fetchResultsDayTask,
   fetch_racecards_day: fetchRacecardsDayTask,
   enrich_horse: enrichHorseTask,
+  ingest_market_books: ingestMarketBooksTask,
+  backfill_ladder: backfillLadderTask,
 };

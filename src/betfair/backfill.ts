@@ -1,0 +1,364 @@
+import { z } from 'zod';
+import type { Db, Param } from './db-port.ts';
+import { isMetricColumn, METRIC_COLUMNS } from './metrics.ts';
+
+const timestamp = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a timestamp (e.g. 2026-02-14 or 2026-02-14T17:00:00Z)');
+
+/** The backfill_ladder payload (snake_case, as queued by SQL or the CLI). */
+export const backfillParamsSchema = z
+  .strictObject({
+    dry_run: z.boolean().default(false),
+    /** At most this many candidate snapshots (those with a NULL in a chosen column, or no derived row). */
+    limit: z.number().int().positive().optional(),
+    batch_size: z.number().int().min(1).max(50_000).default(500),
+    /** Columns to fill (default: every derived metric column). */
+    columns: z
+      .array(z.string().refine(isMetricColumn, { error: (issue) => `unknown column ${String(issue.input)}` }))
+      .min(1)
+      .optional(),
+    /** snapshot_at >= since (inclusive). */
+    since: timestamp.optional(),
+    /** snapshot_at < until (exclusive). */
+    until: timestamp.optional(),
+    /** Continue this run row (its last_snapshot_id and counts) instead of starting a new one. */
+    run_id: z.number().int().positive().optional(),
+  })
+  .refine(
+    (p) => !p.since || !p.until || Date.parse(p.since) < Date.parse(p.until),
+    'since must be before until',
+  );
+
+export type BackfillParams = z.output<typeof backfillParamsSchema>;
+
+export const SKIP_REASONS = ['no_metadata', 'no_runners', 'nothing_to_fill'] as const;
+
+export interface BackfillRun {
+  id: number;
+  job_id: string | null;
+  dry_run: boolean;
+  params: BackfillParams;
+  status: string;
+  scanned: number;
+  derived_rows_created: number;
+  updated_by_column: Record<string, number>;
+  skipped_by_reason: Record<string, number>;
+  errors: number;
+  last_error: string | null;
+  last_snapshot_id: number | null;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+const RUN_COLUMNS = `id::int, job_id, dry_run, params, status, scanned::float8 AS scanned,
+  derived_rows_created::float8 AS derived_rows_created, updated_by_column, skipped_by_reason,
+  errors::float8 AS errors, last_error, last_snapshot_id::float8 AS last_snapshot_id, started_at, finished_at`;
+
+export async function getRun(db: Db, runId: number): Promise<BackfillRun | undefined> {
+  const [run] = await db.query<BackfillRun>(
+    `SELECT ${RUN_COLUMNS} FROM ladder_backfill_runs WHERE id = $1::bigint`,
+    [runId],
+  );
+  return run;
+}
+
+/** A new run row in status 'queued' (the CLI creates it before queueing, so it can follow the run). */
+export async function createRun(
+  db: Db,
+  params: BackfillParams,
+  jobId: string | null = null,
+): Promise<number> {
+  const { run_id: _ignored, ...stored } = params;
+  const [row] = await db.query<{ id: number }>(
+    `INSERT INTO ladder_backfill_runs (job_id, dry_run, params, status)
+     VALUES ($1::text, $2::boolean, $3::text::jsonb, 'queued') RETURNING id::int`,
+    [jobId, params.dry_run, JSON.stringify(stored)],
+  );
+  if (!row) throw new Error('could not create a ladder_backfill_runs row');
+  return row.id;
+}
+
+/** Records a payload that never became a run (invalid), so the user sees why nothing happened. */
+export async function recordRejectedPayload(db: Db, payload: unknown, jobId: string | null, error: string) {
+  await db.query(
+    `INSERT INTO ladder_backfill_runs (job_id, dry_run, params, status, last_error, finished_at)
+     VALUES ($1::text, coalesce(($2::text::jsonb ->> 'dry_run')::boolean, false), $2::text::jsonb, 'failed', $3::text, now())`,
+    [jobId, JSON.stringify(payload ?? null), error],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The batch SQL. Column names come from METRIC_COLUMNS (constants), never from input.
+
+const anyNull = (cols: readonly string[], alias: string) =>
+  cols.map((c) => `${alias}.${c} IS NULL`).join(' OR ');
+
+/**
+ * Candidates: snapshots after the keyset position with no derived row or a NULL in a chosen column.
+ * Locked FOR NO KEY UPDATE SKIP LOCKED: a concurrent backfill takes the next rows instead of waiting
+ * (no deadlock, no row handled twice at once). NO KEY: inserting a derived row only needs KEY SHARE.
+ * The keyset (snapshot_id > last) means a row that cannot be filled is never selected again by this run.
+ */
+function candidateSql(cols: readonly string[]) {
+  return `
+SELECT s.snapshot_id::float8 AS snapshot_id
+FROM market_book_snapshots s
+LEFT JOIN market_derived_metrics d ON d.snapshot_id = s.snapshot_id
+WHERE s.snapshot_id > $1::bigint
+  AND ($3::timestamptz IS NULL OR s.snapshot_at >= $3::timestamptz)
+  AND ($4::timestamptz IS NULL OR s.snapshot_at < $4::timestamptz)
+  AND (d.snapshot_id IS NULL OR ${anyNull(cols, 'd')})
+ORDER BY s.snapshot_id
+LIMIT $2::int
+FOR NO KEY UPDATE OF s SKIP LOCKED`;
+}
+
+/**
+ * Fills one batch: creates missing derived rows and sets each chosen column to COALESCE(col, derived)
+ * where it is NULL. Run after the candidate rows are locked, so the "old" values read here cannot be
+ * changed by another backfill before the UPDATE; counts come from rows the statements RETURN.
+ * Returns per-column fills, rows created and, for rows left unchanged, why.
+ */
+function fillSql(cols: readonly string[]) {
+  const fillFlags = cols
+    .map((c) => `(m.${c} IS NOT NULL AND (d.snapshot_id IS NULL OR d.${c} IS NULL)) AS fill_${c}`)
+    .join(',\n    ');
+  const anyFill = cols.map((c) => `x.fill_${c}`).join(' OR ');
+  return `
+WITH batch AS (
+  SELECT s.snapshot_id, s.market_id, s.snapshot_at, s.status, s.raw_payload,
+         e.home_selection_id, e.away_selection_id, e.draw_selection_id,
+         (e.home_selection_id IS NOT NULL AND e.away_selection_id IS NOT NULL
+          AND e.draw_selection_id IS NOT NULL) AS has_metadata
+  FROM market_book_snapshots s
+  LEFT JOIN market_event_metadata e ON e.market_id = s.market_id
+  WHERE s.snapshot_id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::text::jsonb))
+),
+derived AS (
+  SELECT b.snapshot_id, b.market_id, b.snapshot_at, b.status, b.has_metadata, b.raw_payload,
+    b.home_selection_id, b.away_selection_id, b.draw_selection_id,
+    d.snapshot_id IS NOT NULL AS has_row,
+    ${cols.map((c) => `m.${c}`).join(', ')},
+    ${fillFlags}
+  FROM batch b
+  CROSS JOIN LATERAL derive_ladder_metrics(b.raw_payload, b.home_selection_id, b.away_selection_id,
+                                           b.draw_selection_id) m
+  LEFT JOIN market_derived_metrics d ON d.snapshot_id = b.snapshot_id
+),
+created AS (
+  INSERT INTO market_derived_metrics (snapshot_id, market_id, snapshot_at, status, ${cols.join(', ')})
+  SELECT snapshot_id, market_id, snapshot_at, status, ${cols.join(', ')}
+  FROM derived WHERE NOT has_row
+  ON CONFLICT (snapshot_id) DO NOTHING
+  RETURNING snapshot_id
+),
+updated AS (
+  UPDATE market_derived_metrics t SET
+    ${cols.map((c) => `${c} = COALESCE(t.${c}, x.${c})`).join(',\n    ')},
+    derived_at = now()
+  FROM derived x
+  WHERE t.snapshot_id = x.snapshot_id AND x.has_row AND (${anyFill})
+  RETURNING t.snapshot_id
+),
+outcome AS (
+  SELECT x.*, c.snapshot_id IS NOT NULL AS was_created, u.snapshot_id IS NOT NULL AS was_updated
+  FROM derived x
+  LEFT JOIN created c ON c.snapshot_id = x.snapshot_id
+  LEFT JOIN updated u ON u.snapshot_id = x.snapshot_id
+),
+unchanged AS (
+  SELECT o.has_metadata,
+    CASE WHEN o.has_metadata THEN
+      jsonb_array_length(ladder_runners(o.raw_payload)) < 3
+      OR (ladder_runner(ladder_runners(o.raw_payload), o.home_selection_id) IS NULL
+          AND ladder_runner(ladder_runners(o.raw_payload), o.away_selection_id) IS NULL
+          AND ladder_runner(ladder_runners(o.raw_payload), o.draw_selection_id) IS NULL)
+    END AS no_runners
+  FROM outcome o WHERE NOT o.was_created AND NOT o.was_updated
+)
+SELECT
+  (SELECT count(*) FROM outcome)::int AS scanned,
+  (SELECT count(*) FROM outcome WHERE was_created)::int AS created,
+  (SELECT jsonb_build_object(${cols
+    .map((c) => `'${c}', count(*) FILTER (WHERE fill_${c} AND (was_created OR was_updated))`)
+    .join(', ')}) FROM outcome) AS filled,
+  (SELECT jsonb_build_object(
+     'no_metadata', count(*) FILTER (WHERE NOT has_metadata),
+     'no_runners', count(*) FILTER (WHERE has_metadata AND no_runners),
+     'nothing_to_fill', count(*) FILTER (WHERE has_metadata AND NOT no_runners)) FROM unchanged) AS skipped`;
+}
+
+// Adds a jsonb object of counts into a jsonb column, key by key.
+const mergeCounts = (column: string, param: string) => `(
+  SELECT coalesce(jsonb_object_agg(k, coalesce((r.${column} ->> k)::bigint, 0) + coalesce((${param} ->> k)::bigint, 0)), '{}')
+  FROM (SELECT jsonb_object_keys(r.${column}) UNION SELECT jsonb_object_keys(${param})) keys(k))`;
+
+const RECORD_BATCH = `
+UPDATE ladder_backfill_runs r SET
+  scanned = r.scanned + $2::bigint,
+  derived_rows_created = r.derived_rows_created + $3::bigint,
+  updated_by_column = ${mergeCounts('updated_by_column', '$4::text::jsonb')},
+  skipped_by_reason = ${mergeCounts('skipped_by_reason', '$5::text::jsonb')},
+  errors = r.errors + $6::bigint,
+  last_error = coalesce($7::text, r.last_error),
+  last_snapshot_id = $8::bigint
+WHERE r.id = $1::bigint`;
+
+interface BatchCounts {
+  scanned: number;
+  created: number;
+  filled: Record<string, number>;
+  skipped: Record<string, number>;
+  errors: number;
+  lastError: string | null;
+}
+
+function addInto(target: Record<string, number>, source: Record<string, number>) {
+  for (const [k, v] of Object.entries(source)) target[k] = (target[k] ?? 0) + v;
+}
+
+const firstLine = (error: unknown) => ((error as Error)?.message ?? String(error)).split('\n')[0] ?? '';
+
+/**
+ * One batch inside the caller's transaction. The fill runs under a savepoint: a dry run rolls it back
+ * (so it reports exactly what the same SQL would change), and a failing batch is retried row by row so
+ * one bad snapshot is counted as an error instead of stopping the run.
+ */
+async function fillBatch(
+  tx: Db,
+  ids: number[],
+  cols: readonly string[],
+  dryRun: boolean,
+): Promise<BatchCounts> {
+  const sql = fillSql(cols);
+  const counts: BatchCounts = { scanned: 0, created: 0, filled: {}, skipped: {}, errors: 0, lastError: null };
+  const attempt = async (part: number[]) => {
+    await tx.query('SAVEPOINT ladder_batch');
+    try {
+      const [row] = await tx.query<{
+        scanned: number;
+        created: number;
+        filled: Record<string, number>;
+        skipped: Record<string, number>;
+      }>(sql, [JSON.stringify(part)]);
+      await tx.query(dryRun ? 'ROLLBACK TO SAVEPOINT ladder_batch' : 'RELEASE SAVEPOINT ladder_batch');
+      if (row) {
+        counts.scanned += row.scanned;
+        counts.created += row.created;
+        addInto(counts.filled, row.filled);
+        addInto(counts.skipped, row.skipped);
+      }
+      return true;
+    } catch (error) {
+      await tx.query('ROLLBACK TO SAVEPOINT ladder_batch');
+      if (part.length === 1) {
+        counts.scanned += 1;
+        counts.errors += 1;
+        counts.lastError = `snapshot ${part[0]}: ${firstLine(error)}`;
+      }
+      return false;
+    }
+  };
+  if (!(await attempt(ids)) && ids.length > 1) {
+    for (const id of ids) await attempt([id]);
+  }
+  return counts;
+}
+
+export interface BackfillOptions {
+  jobId?: string | null;
+  /** Stops between batches (graceful worker shutdown); the run resumes from its last batch. */
+  signal?: AbortSignal;
+  onBatch?: (run: BackfillRun) => void;
+}
+
+/**
+ * Runs (or continues) a ladder backfill. Every batch commits on its own with the run row's progress
+ * (last_snapshot_id and counts) in the same transaction, so a killed run loses at most one batch and
+ * a re-run of the same run row continues after the last committed batch without counting twice.
+ */
+export async function runLadderBackfill(
+  db: Db,
+  params: BackfillParams,
+  options: BackfillOptions = {},
+): Promise<BackfillRun> {
+  const runId = params.run_id ?? (await createRun(db, params, options.jobId ?? null));
+  const existing = await getRun(db, runId);
+  if (!existing) throw new Error(`ladder backfill run ${runId} does not exist`);
+  if (existing.status === 'done') return existing;
+  // A resumed run keeps its own parameters; the payload only names it.
+  const p: BackfillParams = params.run_id
+    ? backfillParamsSchema.parse({ ...existing.params, run_id: runId })
+    : params;
+  const cols = p.columns ?? METRIC_COLUMNS;
+  // Every chosen column and every reason appears in the run row, zeros included.
+  await db.query(
+    `UPDATE ladder_backfill_runs r SET status = 'running', job_id = coalesce($2::text, r.job_id), finished_at = NULL,
+       updated_by_column = ${mergeCounts('updated_by_column', '$3::text::jsonb')},
+       skipped_by_reason = ${mergeCounts('skipped_by_reason', '$4::text::jsonb')}
+     WHERE r.id = $1::bigint`,
+    [
+      runId,
+      options.jobId ?? null,
+      JSON.stringify(Object.fromEntries(cols.map((c) => [c, 0]))),
+      JSON.stringify(Object.fromEntries(SKIP_REASONS.map((r) => [r, 0]))),
+    ],
+  );
+  const candidates = candidateSql(cols);
+  let last = existing.last_snapshot_id ?? 0;
+  let scanned = existing.scanned;
+  try {
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const size = p.limit === undefined ? p.batch_size : Math.min(p.batch_size, p.limit - scanned);
+      if (size <= 0) break;
+      const done = await db.transaction(async (tx) => {
+        const rows = await tx.query<{ snapshot_id: number }>(candidates, [
+          last,
+          size,
+          p.since ?? null,
+          p.until ?? null,
+        ] satisfies Param[]);
+        if (rows.length === 0) return true;
+        const ids = rows.map((r) => r.snapshot_id);
+        const c = await fillBatch(tx, ids, cols, p.dry_run);
+        const next = ids[ids.length - 1] ?? last;
+        await tx.query(RECORD_BATCH, [
+          runId,
+          c.scanned,
+          c.created,
+          JSON.stringify(Object.fromEntries(cols.map((col) => [col, c.filled[col] ?? 0]))),
+          JSON.stringify(c.skipped),
+          c.errors,
+          c.lastError,
+          next,
+        ]);
+        last = next;
+        scanned += c.scanned;
+        return false;
+      });
+      if (options.onBatch) {
+        const run = await getRun(db, runId);
+        if (run) options.onBatch(run);
+      }
+      if (done) break;
+    }
+  } catch (error) {
+    await db
+      .query(
+        `UPDATE ladder_backfill_runs SET status = 'failed', last_error = $2::text, finished_at = now()
+         WHERE id = $1::bigint`,
+        [runId, firstLine(error)],
+      )
+      .catch(() => {});
+    throw error;
+  }
+  await db.query(
+    `UPDATE ladder_backfill_runs SET status = 'done', finished_at = now() WHERE id = $1::bigint`,
+    [runId],
+  );
+  const finished = await getRun(db, runId);
+  if (!finished) throw new Error(`ladder backfill run ${runId} disappeared`);
+  return finished;
+}
