@@ -106,7 +106,11 @@ export const resultRaceSchema = z.looseObject({
 });
 
 export const resultsPageSchema = z.looseObject({
-  results: z.array(resultRaceSchema),
+  // v1.4.3 declares `results: ResultStandard[] | null` (required): null, probably an empty day, becomes [].
+  results: z
+    .array(resultRaceSchema)
+    .nullable()
+    .transform((races) => races ?? []),
   ...pageEnvelope,
 });
 
