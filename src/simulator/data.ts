@@ -101,12 +101,12 @@ export function raceCountForDate(date: string, seed: string, scale = 1): number 
   return Math.max(0, Math.min(399, count));
 }
 
-function seasonWeight(course: CourseInfo, month: number, flatMeeting: boolean | null): number {
+function seasonWeight(course: CourseInfo, month: number): number {
   const summer = month >= 4 && month <= 9;
   if (course.kind === 'flat') return course.weight * (summer ? 1.6 : 0.1);
   if (course.kind === 'jumps') return course.weight * (summer ? 0.5 : 1.4);
   if (course.kind === 'aw') return course.weight * (summer ? 0.5 : 1.2);
-  return flatMeeting === null ? course.weight : course.weight;
+  return course.weight;
 }
 
 function pickCourses(rng: Rng, meetings: number, month: number): CourseInfo[] {
@@ -116,7 +116,7 @@ function pickCourses(rng: Rng, meetings: number, month: number): CourseInfo[] {
     const region = rng.chance(0.2) ? 'IRE' : 'GB';
     const pool = COURSES.filter((c) => c.region === region && !taken.has(c.id));
     const from = pool.length ? pool : COURSES.filter((c) => !taken.has(c.id));
-    const course = rng.weighted(from.map((c) => [c, seasonWeight(c, month, null)] as const));
+    const course = rng.weighted(from.map((c) => [c, seasonWeight(c, month)] as const));
     taken.add(course.id);
     chosen.push(course);
   }
