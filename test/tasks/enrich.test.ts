@@ -1,0 +1,88 @@
+import { describe, expect, test } from 'vitest';
+import { horseProMissing, racesForDate } from '../../src/simulator/index.ts';
+import { drainQueue } from '../../src/worker.ts';
+import { useTestDatabase } from '../helpers/db.ts';
+import { addJob, queuedJobs, useSimulator } from '../helpers/racing-worker.ts';
+
+const db = useTestDatabase();
+// A small day (about 7 races) keeps enrichment of every runner quick.
+const SCALE = 0.2;
+const env = useSimulator({ racesPerDayScale: SCALE });
+const drain = () => drainQueue({ connectionString: db.url, concurrency: 2, noHandleSignals: true });
+
+const DATE = '2024-04-02';
+const runners = racesForDate(DATE, ['gb', 'ire'], 'default', SCALE).flatMap((r) =>
+  r.runners.map((u) => u.horse),
+);
+const found = runners.find((h) => !horseProMissing(h.id))!;
+const missing = runners.find((h) => horseProMissing(h.id));
+const unseen = 'hrs_990000001';
+
+describe('enrich_horse', () => {
+  test('writes the profile and the pedigree (region from the racecard), archives the raw answer, never calls twice', async () => {
+    // Racecards first: the horse gets its racecard region, no enrichment queued.
+    await addJob(db.sql, 'fetch_racecards_day', { date: DATE, enrich: false });
+    await drain();
+    env.sim.resetStats();
+    await addJob(db.sql, 'enrich_horse', { horse_id: found.id });
+    await drain();
+    expect(env.sim.stats().byEndpoint.horses).toBe(1);
+    const [h] = await db.sql`
+      select name, sex_code, colour_code, dob::text, enrichment_status, enriched_at is not null as stamped, region
+      from ra_horses where id = ${found.id}`;
+    expect(h).toMatchObject({
+      name: found.name,
+      sex_code: found.sexCode,
+      enrichment_status: 'enriched',
+      stamped: true,
+    });
+    expect(h?.dob).toBe(found.dob);
+    expect(h?.region).toBe(found.region);
+    const [p] = await db.sql`select * from ra_horse_pedigree where horse_id = ${found.id}`;
+    expect(p?.region).toBe(found.region);
+    if (found.sireDigits !== null) expect(p?.sire_horse_id).toBe(`hrs_${found.sireDigits}`);
+    if (found.damsireDigits !== null) expect(p?.damsire_horse_id).toBe(`hrs_${found.damsireDigits}`);
+    expect(p?.sire ?? '').not.toMatch(/\([A-Z]+\)$/);
+    const raw =
+      await db.sql`select status, valid from raw_responses where request_key = ${`horses:${found.id}:pro`}`;
+    expect(raw).toEqual([{ status: 200, valid: true }]);
+
+    env.sim.resetStats();
+    await addJob(db.sql, 'enrich_horse', { horse_id: found.id });
+    await drain();
+    expect(env.sim.stats().total).toBe(0);
+  });
+
+  test('404 marks the horse not_available, ends the job and is never retried', async () => {
+    const id = missing?.id ?? unseen;
+    env.sim.resetStats();
+    await addJob(db.sql, 'enrich_horse', { horse_id: id });
+    await drain();
+    const [h] = await db.sql`select enrichment_status from ra_horses where id = ${id}`;
+    expect(h?.enrichment_status).toBe('not_available');
+    expect(await queuedJobs(db.sql)).toEqual([]);
+    await addJob(db.sql, 'enrich_horse', { horse_id: id });
+    await drain();
+    expect(env.sim.stats().total).toBe(1);
+  });
+
+  test('a results day queues enrichment only for its horses never tried, one call per horse', async () => {
+    await db.sql`update ra_horses set enrichment_status = 'enriched' where id in (select id from ra_horses where enrichment_status is null order by id limit 5)`;
+    const [before] = await db.sql`select count(*)::int as n from ra_horses where enrichment_status is null`;
+    env.sim.resetStats();
+    await addJob(db.sql, 'fetch_results_day', { date: DATE });
+    await drain();
+    const stats = env.sim.stats();
+    const [after] = await db.sql`
+      select count(*) filter (where h.enrichment_status is null)::int as untried,
+             count(*) filter (where h.enrichment_status is null and exists (
+               select 1 from ra_mst_runners u where u.horse_id = h.id and u.position is not null))::int as untried_runners
+      from ra_horses h`;
+    // Horses that ran got their one call; declared non-runners (racecards only) wait for a day they run.
+    expect(after?.untried_runners).toBe(0);
+    expect(stats.byEndpoint.horses).toBe((before?.n ?? 0) - (after?.untried ?? 0));
+    expect(stats.byEndpoint.horses).toBeGreaterThan(0);
+    expect(stats.byEndpoint.results).toBe(1);
+    expect(await queuedJobs(db.sql)).toEqual([]);
+  });
+});
