@@ -13,8 +13,9 @@ import {
   racesForDate,
   resultsPage,
 } from '../../src/simulator/index.ts';
+import { OPENAPI_DIR } from '../helpers/reference.ts';
 
-const SPEC_DIR = process.env.RACING_OPENAPI_DIR ?? '/work/shared/reference/openapi';
+const SPEC_DIR = OPENAPI_DIR;
 
 interface SchemaInfo {
   required: string[];
