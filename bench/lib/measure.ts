@@ -1,0 +1,63 @@
+// Timing and memory helpers shared by the benchmarks.
+import { readFileSync } from 'node:fs';
+
+export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - started, value };
+}
+
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+/** Linear-interpolated quantile of unsorted values; NaN for none. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+export interface ProcMemory {
+  /** Resident set size now, bytes. */
+  rss: number;
+  /** Peak resident set size so far (VmHWM), bytes. */
+  peak: number;
+}
+
+/** RSS and peak RSS of a process from /proc (Linux); undefined once it has exited. */
+export function procMemory(pid: number): ProcMemory | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kb = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+/** Samples a process's memory every intervalMs until stopped; keeps the highest RSS and VmHWM seen. */
+export function watchMemory(pid: number, intervalMs = 100) {
+  let peak = 0;
+  let samples = 0;
+  const sample = () => {
+    const m = procMemory(pid);
+    if (!m) return;
+    samples++;
+    peak = Math.max(peak, m.rss, m.peak);
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop(): { peak: number; samples: number } {
+      sample();
+      clearInterval(timer);
+      return { peak, samples };
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// The kit's worker as its own process (`node src/cli/worker.ts …`), as a user runs it, with its memory
+// sampled from /proc while it runs.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { watchMemory } from './measure.ts';
+
+const WORKER_CLI = fileURLToPath(new URL('../../src/cli/worker.ts', import.meta.url));
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Resolves when the process exits: its code, peak RSS (bytes) and the tail of its output. */
+  done: Promise<{ code: number | null; peakRss: number; output: string }>;
+  /** Asks it to finish its running jobs and exit (SIGINT, like Ctrl-C). */
+  stop(): void;
+}
+
+export function spawnWorker(
+  args: readonly string[],
+  env: Record<string, string>,
+  opts: { echo?: boolean } = {},
+): WorkerProcess {
+  // Only what the worker needs: PATH plus the given variables (no inherited credentials or URLs).
+  const child = spawn(process.execPath, [WORKER_CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const memory = watchMemory(child.pid ?? -1);
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString();
+    if (opts.echo) process.stdout.write(text);
+    output = (output + text).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const done = new Promise<{ code: number | null; peakRss: number; output: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, peakRss: memory.stop().peak, output }));
+  });
+  return { child, done, stop: () => child.kill('SIGINT') };
+}
