@@ -100,7 +100,7 @@ const anyNull = (cols: readonly string[], alias: string) =>
  * (no deadlock, no row handled twice at once). NO KEY: inserting a derived row only needs KEY SHARE.
  * The keyset (snapshot_id > last) means a row that cannot be filled is never selected again by this run.
  */
-function candidateSql(cols: readonly string[]) {
+export function candidateSql(cols: readonly string[]) {
   return `
 SELECT s.snapshot_id::float8 AS snapshot_id
 FROM market_book_snapshots s
@@ -120,7 +120,7 @@ FOR NO KEY UPDATE OF s SKIP LOCKED`;
  * changed by another backfill before the UPDATE; counts come from rows the statements RETURN.
  * Returns per-column fills, rows created and, for rows left unchanged, why.
  */
-function fillSql(cols: readonly string[]) {
+export function fillSql(cols: readonly string[]) {
   const fillFlags = cols
     .map((c) => `(m.${c} IS NOT NULL AND (d.snapshot_id IS NULL OR d.${c} IS NULL)) AS fill_${c}`)
     .join(',\n    ');
@@ -218,6 +218,17 @@ function addInto(target: Record<string, number>, source: Record<string, number>)
   for (const [k, v] of Object.entries(source)) target[k] = (target[k] ?? 0) + v;
 }
 
+/** Carries a dry run's counts out of the savepoint it rolls back. */
+class RolledBack extends Error {
+  readonly row:
+    | { scanned: number; created: number; filled: Record<string, number>; skipped: Record<string, number> }
+    | undefined;
+  constructor(row: RolledBack['row']) {
+    super('dry run: rolled back');
+    this.row = row;
+  }
+}
+
 const firstLine = (error: unknown) => ((error as Error)?.message ?? String(error)).split('\n')[0] ?? '';
 
 /**
@@ -233,25 +244,26 @@ async function fillBatch(
 ): Promise<BatchCounts> {
   const sql = fillSql(cols);
   const counts: BatchCounts = { scanned: 0, created: 0, filled: {}, skipped: {}, errors: 0, lastError: null };
+  type Row = {
+    scanned: number;
+    created: number;
+    filled: Record<string, number>;
+    skipped: Record<string, number>;
+  };
   const attempt = async (part: number[]) => {
-    await tx.query('SAVEPOINT ladder_batch');
     try {
-      const [row] = await tx.query<{
-        scanned: number;
-        created: number;
-        filled: Record<string, number>;
-        skipped: Record<string, number>;
-      }>(sql, [JSON.stringify(part)]);
-      await tx.query(dryRun ? 'ROLLBACK TO SAVEPOINT ladder_batch' : 'RELEASE SAVEPOINT ladder_batch');
-      if (row) {
-        counts.scanned += row.scanned;
-        counts.created += row.created;
-        addInto(counts.filled, row.filled);
-        addInto(counts.skipped, row.skipped);
-      }
+      const row = await tx.savepoint(async (sp) => {
+        const [result] = await sp.query<Row>(sql, [JSON.stringify(part)]);
+        if (dryRun) throw new RolledBack(result);
+        return result;
+      });
+      add(row);
       return true;
     } catch (error) {
-      await tx.query('ROLLBACK TO SAVEPOINT ladder_batch');
+      if (error instanceof RolledBack) {
+        add(error.row);
+        return true;
+      }
       if (part.length === 1) {
         counts.scanned += 1;
         counts.errors += 1;
@@ -259,6 +271,13 @@ async function fillBatch(
       }
       return false;
     }
+  };
+  const add = (row: Row | undefined) => {
+    if (!row) return;
+    counts.scanned += row.scanned;
+    counts.created += row.created;
+    addInto(counts.filled, row.filled);
+    addInto(counts.skipped, row.skipped);
   };
   if (!(await attempt(ids)) && ids.length > 1) {
     for (const id of ids) await attempt([id]);
