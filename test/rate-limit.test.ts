@@ -6,6 +6,7 @@ import { connect, type Sql } from '../src/db.ts';
 import {
   acquireSlot,
   bucketFor,
+  lateToleranceMs,
   pushBack,
   type RateBucket,
   RateLimitBacklogError,
@@ -50,6 +51,15 @@ describe('bucketFor', () => {
     expect(bucketFor(config, 'horses').key).toBe('racing_api');
     expect(bucketFor(config, 'courses')).toMatchObject({ key: 'racing_api:courses', intervalMs: 1020 });
     expect(bucketFor({ ...config, rateSafetyMargin: 0 }, 'results').intervalMs).toBe(500);
+  });
+});
+
+describe('lateToleranceMs', () => {
+  it('is the slack the margin leaves per second of budget', () => {
+    expect(lateToleranceMs(51)).toBeCloseTo(20); // 20/s + 2%: slots 0 and 20 are 1020 ms apart
+    expect(lateToleranceMs(510)).toBeCloseTo(20); // 2/s + 2%
+    expect(lateToleranceMs(1010)).toBeCloseTo(10); // 1/s + 1%
+    expect(lateToleranceMs(500)).toBeCloseTo(0); // no margin: no slack
   });
 });
 
