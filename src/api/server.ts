@@ -1,0 +1,153 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ROLES } from '../betfair/metrics.ts';
+import { connect, describeDbError, type Sql } from '../db.ts';
+
+/**
+ * A route: answers the request and returns true, or returns false to let the next route try.
+ * Other modules add routes with one line: createApiServer({ sql, extraRoutes: [myRoute] }).
+ */
+export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+
+export interface ApiServerOptions {
+  /** A client whose connections are read-only (see readOnlyClient). */
+  sql: Sql;
+  /** Tried first, in order, before the debug routes. */
+  extraRoutes?: readonly Route[];
+}
+
+/**
+ * A postgres.js client that cannot write: every transaction on its connections is READ ONLY
+ * (default_transaction_read_only, sent at connection start). Connect with a read-only role as well
+ * for defence in depth: API_DATABASE_URL=postgres://kit_reader:…@127.0.0.1:5432/racing.
+ */
+export function readOnlyClient(url: string, max = 4): Sql {
+  return connect(url, {
+    max,
+    connection: { default_transaction_read_only: true, application_name: 'kit-api' },
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}
+
+class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const MARKET_ID = /^1\.\d+$/;
+
+function parseLimit(value: string | null): number {
+  if (value === null) return 50;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 500)
+    throw new HttpError(400, 'limit must be an integer from 1 to 500');
+  return n;
+}
+
+const ROLE_FIELDS = [
+  'best_back',
+  'best_lay',
+  'best_back_size_l1',
+  'best_lay_size_l1',
+  'back_odds_l2',
+  'back_size_l2',
+  'back_odds_l3',
+  'back_size_l3',
+];
+
+// Newest first, any age (the earlier API silently limited ?limit=1 to the last 24 hours). LEFT JOINs:
+// a snapshot without a derived row is shown (has_derived_row false), not hidden.
+const SNAPSHOTS = `
+SELECT s.snapshot_id::float8 AS snapshot_id,
+       to_char(s.snapshot_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS snapshot_at,
+       s.market_id, s.status, s.inplay, s.total_matched, s.source,
+       d.snapshot_id IS NOT NULL AS has_derived_row,
+       d.total_volume,
+       ${ROLES.flatMap((r) => [
+         ...ROLE_FIELDS.map((f) => `d.${r}_${f}`),
+         `d.${r}_best_lay - d.${r}_best_back AS ${r}_spread`,
+       ]).join(',\n       ')},
+       d.calculation_version,
+       e.market_name, e.event_id, e.event_name, e.competition_name,
+       to_char(e.event_open_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS event_open_date,
+       ${ROLES.map((r) => `e.${r}_selection_id::float8 AS ${r}_selection_id, e.${r}_runner_name`).join(',\n       ')}
+FROM market_book_snapshots s
+LEFT JOIN market_derived_metrics d ON d.snapshot_id = s.snapshot_id
+LEFT JOIN market_event_metadata e ON e.market_id = s.market_id
+WHERE s.market_id = $1
+ORDER BY s.snapshot_at DESC, s.snapshot_id DESC
+LIMIT $2`;
+
+async function marketSnapshots(sql: Sql, marketId: string, limit: number) {
+  if (!MARKET_ID.test(marketId)) throw new HttpError(400, 'market_id must be "1." followed by digits');
+  const rows = await sql.unsafe(SNAPSHOTS, [marketId, limit]);
+  if (rows.length === 0) {
+    const [known] = await sql`select 1 from market_event_metadata where market_id = ${marketId}`;
+    if (!known) throw new HttpError(404, `market ${marketId} not found`);
+  }
+  return rows;
+}
+
+async function snapshotRaw(sql: Sql, id: string) {
+  if (!/^\d{1,18}$/.test(id) || Number(id) < 1)
+    throw new HttpError(400, 'snapshot_id must be a positive integer');
+  const [row] = await sql`
+    select snapshot_id::float8 as snapshot_id,
+           to_char(snapshot_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as snapshot_at,
+           market_id, raw_payload, octet_length(raw_payload::text) as raw_payload_size_bytes
+    from market_book_snapshots where snapshot_id = ${id}::bigint`;
+  if (!row) throw new HttpError(404, `snapshot ${id} not found`);
+  return row;
+}
+
+function debugRoutes(sql: Sql): Route {
+  return async (req, res, url) => {
+    const market = /^\/debug\/markets\/([^/]+)\/snapshots\/?$/.exec(url.pathname);
+    const raw = /^\/debug\/snapshots\/([^/]+)\/raw\/?$/.exec(url.pathname);
+    if (!market && !raw) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET is allowed');
+    if (market) {
+      const limit = parseLimit(url.searchParams.get('limit'));
+      sendJson(res, 200, await marketSnapshots(sql, decodeURIComponent(market[1] ?? ''), limit));
+    } else if (raw) {
+      sendJson(res, 200, await snapshotRaw(sql, decodeURIComponent(raw[1] ?? '')));
+    }
+    return true;
+  };
+}
+
+export function createApiServer({ sql, extraRoutes = [] }: ApiServerOptions): Server {
+  const routes = [...extraRoutes, debugRoutes(sql)];
+  return createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      for (const route of routes) {
+        if (await route(req, res, url)) return;
+      }
+      throw new HttpError(404, `no route for ${req.method} ${url.pathname}`);
+    } catch (error) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof HttpError) {
+        sendJson(res, error.status, { error: error.message });
+        return;
+      }
+      const message = describeDbError(error);
+      console.error(`api error: ${req.method} ${req.url}: ${message}`);
+      sendJson(res, 500, { error: message });
+    }
+  });
+}
