@@ -15,6 +15,7 @@ import {
   fmtRate,
   fmtS,
   printChecks,
+  printMachine,
   printRatio,
   printTable,
 } from './lib/report.ts';
@@ -96,6 +97,7 @@ async function seeded(label: string, snapshots: number) {
 }
 
 async function run(opts: LadderOptions): Promise<boolean> {
+  printMachine();
   const n = opts.snapshots;
   const n2 = opts.memorySnapshots ?? Math.max(10_000, Math.round(n / 3));
   const checks: Check[] = [];

@@ -1,5 +1,6 @@
 // Printing for the benchmarks: a small table of measured figures, then the checks against the issue's
 // targets, with the headline ratio printed last.
+import { availableParallelism, loadavg, totalmem } from 'node:os';
 import Table from 'cli-table3';
 
 export interface Check {
@@ -38,3 +39,12 @@ export const fmtS = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 export const fmtPct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 export const fmtMb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 export const fmtRate = (perSec: number, unit: string): string => `${fmtInt(perSec)} ${unit}/s`;
+
+/** The machine and how busy it is: figures taken under load are not comparable with quiet ones. */
+export function printMachine(): void {
+  const [one, five] = loadavg();
+  console.log(
+    `machine: ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ` +
+      `load average ${one?.toFixed(2)} (1 min), ${five?.toFixed(2)} (5 min) at start`,
+  );
+}
