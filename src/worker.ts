@@ -26,6 +26,10 @@ function runnerOptions(o: WorkerOptions) {
     noHandleSignals: o.noHandleSignals ?? false,
     logger: o.logger ?? quietWorkerLogger,
     taskList,
+    // graphile-worker does not await an unbatched job completion, so runOnce could return while the last
+    // job's row is still being deleted. Batched completions (delay 0: same tick) are flushed before the
+    // pool's promise resolves: a drained queue is really empty when drainQueue returns.
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
   };
 }
 

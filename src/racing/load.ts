@@ -264,7 +264,9 @@ export function dedupeRows(rows: readonly Row[], key: readonly string[]): Row[] 
     }
     for (const [c, v] of Object.entries(row)) if (v !== null && v !== undefined) previous[c] = v;
   }
-  return [...byKey.values()];
+  // Key order: concurrent jobs sharing entities (jockeys, courses, horses) then lock rows in the same order
+  // and cannot deadlock each other.
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
 }
 
 const statementCache = new Map<string, string>();
