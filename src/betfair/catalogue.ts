@@ -143,8 +143,8 @@ const TYPES: Record<(typeof COLUMNS)[number], string> = {
 const UPSERT = `
 INSERT INTO market_event_metadata AS m (market_id, ${COLUMNS.join(', ')})
 SELECT DISTINCT ON (market_id) market_id, ${COLUMNS.join(', ')}
-FROM jsonb_to_recordset($1::text::jsonb) WITH ORDINALITY
-  AS r(market_id text, ${COLUMNS.map((c) => `${c} ${TYPES[c]}`).join(', ')}, ord bigint)
+FROM jsonb_array_elements($1::text::jsonb) WITH ORDINALITY AS a(x, ord)
+CROSS JOIN LATERAL jsonb_to_record(a.x) AS r(market_id text, ${COLUMNS.map((c) => `${c} ${TYPES[c]}`).join(', ')})
 ORDER BY market_id, ord DESC
 ON CONFLICT (market_id) DO UPDATE SET
   ${COLUMNS.map((c) => `${c} = COALESCE(EXCLUDED.${c}, m.${c})`).join(',\n  ')},
