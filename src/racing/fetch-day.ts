@@ -103,7 +103,12 @@ export function fetchRacecardsDay(db: Db, client: RacingApiClient, o: FetchDayOp
   return fetchDay(RACECARDS, db, client, o, job);
 }
 
+/**
+ * Done for these regions and final: a date from today on is still changing (cards are declared, results
+ * come in during the day), so it is fetched again whenever it is queued.
+ */
 async function isDone(db: Db, source: DaySource, o: FetchDayOptions): Promise<boolean> {
+  if (o.date >= (o.today ?? ukToday())) return false;
   const [row] = await db<{ done: boolean }[]>`
     select status = 'done' and coalesce(regions @> ${o.regions as string[]}::text[], false) as done
     from fetch_state where source = ${source} and date = ${o.date}`;

@@ -6,6 +6,8 @@
 // Sources: 'results' = results for dates up to today; 'racecards' = racecards inside their window
 // (2023-01-23 .. today+7); 'both' = both of those; 'auto' = results for past dates (< today) plus
 // racecards inside the window (racecard-only fields for past dates, cards only for today and the week ahead).
+// A pair counts as done (skipped unless force) only when its fetch_state is 'done' for the same regions and
+// its date is before today: today's and future days still change, so queueing them again re-fetches them.
 
 import { RACECARDS_DAYS_AHEAD, RACECARDS_FIRST_DATE } from './dates.ts';
 import type { Db } from './load.ts';
@@ -52,7 +54,8 @@ export async function queueBackfill(db: Db, p: BackfillPlan): Promise<BackfillQu
     ),
     planned as (
       select pr.source, pr.date,
-             coalesce(f.status = 'done' and f.regions @> params.regions, false) as done
+             -- Dates from today on are never final (cards and results still change): always re-queued.
+             coalesce(f.status = 'done' and f.regions @> params.regions and pr.date < params.today, false) as done
       from pairs pr cross join params left join fetch_state f on f.source = pr.source and f.date = pr.date
     ),
     todo as (

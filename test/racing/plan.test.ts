@@ -111,3 +111,23 @@ describe('backfill planning', () => {
     expect(ms).toBeLessThan(2000);
   });
 });
+
+describe('live dates', () => {
+  test('done pairs from today on are queued again (cards and results still change)', async () => {
+    await clear();
+    const plan = {
+      startDate: '2025-12-19',
+      endDate: '2025-12-21',
+      regions: ['gb', 'ire'],
+      source: 'racecards' as const,
+      enrich: true,
+      force: false,
+      today: TODAY,
+    };
+    await queueBackfill(db.sql, plan);
+    await db.sql`delete from graphile_worker._private_jobs`;
+    await db.sql`update fetch_state set status = 'done'`;
+    expect(await queueBackfill(db.sql, plan)).toEqual({ pairs: 3, queued: 2, done: 1 });
+    expect((await jobs()).map((j) => j.key)).toEqual(['racecards:2025-12-20', 'racecards:2025-12-21']);
+  });
+});

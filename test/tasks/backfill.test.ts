@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { ukToday } from '../../src/racing/dates.ts';
 import { horseProMissing, raceCountForDate } from '../../src/simulator/index.ts';
 import { drainQueue } from '../../src/worker.ts';
 import { useTestDatabase } from '../helpers/db.ts';
@@ -99,5 +100,21 @@ describe('backfill over a date range', () => {
     const states =
       await db.sql`select status, count(*)::int as n from fetch_state where source = 'racecards' group by status`;
     expect(states).toEqual([{ status: 'done', n: DATES.length }]);
+  });
+
+  test("today's racecards are fetched again each time they are queued (not final), without duplicating rows", async () => {
+    const today = ukToday();
+    env.sim.resetStats();
+    await addJob(db.sql, 'fetch_racecards_day', { date: today, enrich: false });
+    await drain();
+    const [first] = await db.sql`select count(*)::int as n from ra_mst_races where date = ${today}`;
+    await addJob(db.sql, 'fetch_racecards_day', { date: today, enrich: false });
+    await drain();
+    const [second] = await db.sql`select count(*)::int as n from ra_mst_races where date = ${today}`;
+    expect(env.sim.stats().byEndpoint.racecards).toBe(2);
+    expect(second?.n).toBe(first?.n);
+    const [s] =
+      await db.sql`select status, attempts from fetch_state where source = 'racecards' and date = ${today}`;
+    expect(s).toEqual({ status: 'done', attempts: 2 });
   });
 });
