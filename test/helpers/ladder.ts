@@ -78,7 +78,7 @@ export async function insertRawSnapshot(
 ): Promise<number> {
   const [row] = await sql<{ id: number }[]>`
     insert into market_book_snapshots (market_id, snapshot_at, raw_payload)
-    values (${marketId}, ${snapshotAt}, ${JSON.stringify(raw)}::jsonb)
+    values (${marketId}, ${snapshotAt}, ${JSON.stringify(raw)}::text::jsonb)
     returning snapshot_id::int as id`;
   return row!.id;
 }
