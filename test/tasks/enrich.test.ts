@@ -85,4 +85,22 @@ describe('enrich_horse', () => {
     expect(stats.byEndpoint.results).toBe(1);
     expect(await queuedJobs(db.sql)).toEqual([]);
   });
+
+  test('an invalid profile is archived and recorded in job_errors; the horse stays untried and the job ends', async () => {
+    const horse = runners.find((h) => !horseProMissing(h.id) && h.id !== found.id)!;
+    await db.sql`update ra_horses set enrichment_status = null where id = ${horse.id}`;
+    env.sim.injectFaults([{ endpoint: 'horses', kind: 'missing-field', count: 1 }]);
+    await addJob(db.sql, 'enrich_horse', { horse_id: horse.id });
+    await drain();
+    env.sim.clearFaults();
+    const [h] = await db.sql`select enrichment_status from ra_horses where id = ${horse.id}`;
+    expect(h?.enrichment_status).toBeNull();
+    const [raw] =
+      await db.sql`select valid, validation_error from raw_responses where request_key = ${`horses:${horse.id}:pro`}`;
+    expect(raw?.valid).toBe(false);
+    const errors = await db.sql`select task_identifier, kind, error from job_errors`;
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ task_identifier: 'enrich_horse', kind: 'invalid_response' });
+    expect(await queuedJobs(db.sql)).toEqual([]);
+  });
 });
