@@ -16,7 +16,7 @@ const program = new Command('api')
       'else DATABASE_URL; every transaction is READ ONLY either way.',
   )
   .option('--host <host>', 'address to listen on (API_HOST)', process.env.API_HOST ?? '127.0.0.1')
-  .option('--port <port>', 'port (API_PORT)', port, process.env.API_PORT ? port(process.env.API_PORT) : 8787)
+  .option('--port <port>', 'port (API_PORT)', port, process.env.API_PORT ? port(process.env.API_PORT) : 8080)
   .parse();
 
 runCommand(async () => {
