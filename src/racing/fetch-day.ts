@@ -208,14 +208,34 @@ async function fetchDay<P extends PageData>(
   outcome.races = new Set(rows.races.map((r) => r.id)).size;
   outcome.runners = new Set(rows.runners.map((r) => `${r.race_id}|${r.horse_id}`)).size;
   outcome.httpStatus = httpStatus;
+  try {
+    await writeDay(db, spec.source, o, rows, raws, outcome);
+  } catch (error) {
+    // Nothing of the day was written (one transaction). Keep the error visible beside the date, then let
+    // graphile-worker retry; if even this write fails, the job's own last_error still has the cause.
+    await recordTransient(db, spec.source, o, error as Error, job).catch(() => {});
+    throw error;
+  }
+  return outcome;
+}
+
+async function writeDay(
+  db: Db,
+  source: DaySource,
+  o: FetchDayOptions,
+  rows: DayRows,
+  raws: RawResponse[],
+  outcome: FetchDayOutcome,
+): Promise<void> {
+  const regions = [...o.regions];
   await db.begin(async (tx) => {
     await storeRawResponses(tx, raws);
-    await loadDayRows(tx, spec.source, rows);
+    await loadDayRows(tx, source, rows);
     await tx`
       insert into fetch_state as f (source, date, status, regions, pages, total, races, runners, attempts,
                                     http_status, last_error, error_path, finished_at)
-      values (${spec.source}, ${o.date}, 'done', ${regions}::text[], ${outcome.pages}, ${total},
-              ${outcome.races}, ${outcome.runners}, 1, ${httpStatus}, null, null, now())
+      values (${source}, ${o.date}, 'done', ${regions}::text[], ${outcome.pages}, ${outcome.total},
+              ${outcome.races}, ${outcome.runners}, 1, ${outcome.httpStatus ?? null}, null, null, now())
       on conflict (source, date) do update set status = 'done', regions = excluded.regions,
         pages = excluded.pages, total = excluded.total, races = excluded.races, runners = excluded.runners,
         attempts = f.attempts + 1, http_status = excluded.http_status, last_error = null, error_path = null,
@@ -225,7 +245,6 @@ async function fetchDay<P extends PageData>(
       outcome.enrichQueued = await enqueueEnrichJobs(tx, horseIds);
     }
   });
-  return outcome;
 }
 
 type Failure = Extract<ApiResult<unknown>, { ok: false }>;

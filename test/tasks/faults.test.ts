@@ -68,6 +68,36 @@ describe('transient faults are retried and the date completes', () => {
   });
 });
 
+describe('atomic days', () => {
+  test('a failure while writing leaves no rows, no raw pages and no done checkpoint; the retry completes', async () => {
+    const date = '2024-03-15';
+    // Fail the transaction at its last table (runners), after races and entities were written in it.
+    await db.sql.unsafe(`
+      create function fail_runners() returns trigger language plpgsql as $$
+      begin raise exception 'disk full (simulated)'; end $$;
+      create trigger fail_runners before insert on ra_mst_runners for each statement execute function fail_runners();`);
+    try {
+      await addJob(db.sql, 'fetch_results_day', { date, enrich: false });
+      await drain();
+      const failed = await state('results', date);
+      expect(failed).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(failed?.last_error).toMatch(/disk full/);
+      expect(await racesOn(date)).toBe(0);
+      const [raw] = await db.sql`select count(*)::int as n from raw_responses where date = ${date}`;
+      expect(raw?.n).toBe(0);
+      const [job] = await queuedJobs(db.sql);
+      expect(job?.last_error).toMatch(/disk full/);
+    } finally {
+      await db.sql.unsafe('drop trigger fail_runners on ra_mst_runners; drop function fail_runners();');
+    }
+    await db.sql`select graphile_worker.reschedule_jobs(array(select id from graphile_worker.jobs), run_at := now())`;
+    await drain();
+    expect(await state('results', date)).toMatchObject({ status: 'done' });
+    expect(await racesOn(date)).toBe((await state('results', date))?.races);
+    expect(await queuedJobs(db.sql)).toEqual([]);
+  });
+});
+
 describe('terminal answers are recorded, not retried', () => {
   test('a schema failure marks the date failed with the error path, keeps the raw body and writes no rows', async () => {
     const date = '2024-03-13';
