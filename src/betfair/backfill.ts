@@ -104,7 +104,9 @@ export function candidateSql(cols: readonly string[]) {
   return `
 SELECT s.snapshot_id::float8 AS snapshot_id
 FROM market_book_snapshots s
-LEFT JOIN market_derived_metrics d ON d.snapshot_id = s.snapshot_id
+-- The bound on d as well: the planner does not carry s's range over to d, and a merge join would
+-- otherwise read d's index from the start on every batch (seconds per batch at a few million rows).
+LEFT JOIN market_derived_metrics d ON d.snapshot_id = s.snapshot_id AND d.snapshot_id > $1::bigint
 WHERE s.snapshot_id > $1::bigint
   AND ($3::timestamptz IS NULL OR s.snapshot_at >= $3::timestamptz)
   AND ($4::timestamptz IS NULL OR s.snapshot_at < $4::timestamptz)

@@ -157,7 +157,7 @@ describe('ingest', () => {
     expect(warnings[2]).toBe('book 3: snapshotAt "yesterday" is not a time');
     expect(warnings[3]).toMatch(/^market 1\.503 at 2026-02-02T00:00:00Z: rejected \(/);
     const [stored] = await db.sql`select snapshot_at from market_book_snapshots where market_id = '1.500'`;
-    expect((stored?.snapshot_at as Date).toISOString()).toBe('2026-02-14T17:51:58.466Z');
+    expect((stored!.snapshot_at as Date).toISOString()).toBe('2026-02-14T17:51:58.466Z');
   });
 
   test('file forms: JSON array, NDJSON, JSON-RPC wrapper, gzip', async () => {
