@@ -38,7 +38,7 @@ function runnerOptions(o: WorkerOptions) {
  * The tasks' shared postgres.js client (src/racing/task-db.ts) is closed when the runner ends.
  */
 export async function startWorker(o: WorkerOptions): Promise<Runner> {
-  const release = holdTaskDatabase(o.connectionString);
+  const release = holdTaskDatabase(o.connectionString, o.concurrency ?? 1);
   let runner: Runner;
   try {
     runner = await run(runnerOptions(o));
@@ -52,7 +52,7 @@ export async function startWorker(o: WorkerOptions): Promise<Runner> {
 
 /** Run every job that is due now, then return (graphile-worker's --once). */
 export async function drainQueue(o: WorkerOptions): Promise<void> {
-  const release = holdTaskDatabase(o.connectionString);
+  const release = holdTaskDatabase(o.connectionString, o.concurrency ?? 1);
   try {
     await runOnce(runnerOptions(o));
   } finally {

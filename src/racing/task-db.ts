@@ -7,10 +7,16 @@ import { connect, databaseUrl, type Sql } from '../db.ts';
 const clients = new Map<string, Sql>();
 const holders = new Map<string, number>();
 let configuredUrl: string | undefined;
+let poolSize = 4;
 
-/** Tasks of this process write to `url` until release() (called when the runner ends). */
-export function holdTaskDatabase(url: string): () => Promise<void> {
+/**
+ * Tasks of this process write to `url` until release() (called when the runner ends). `connections`: each
+ * running job uses at most one connection at a time (a transaction or a rate-limit slot), so the worker's
+ * concurrency is enough.
+ */
+export function holdTaskDatabase(url: string, connections = 4): () => Promise<void> {
   configuredUrl = url;
+  poolSize = Math.max(poolSize, connections);
   holders.set(url, (holders.get(url) ?? 0) + 1);
   let released = false;
   return async () => {
@@ -33,16 +39,8 @@ export function taskSql(): Sql {
   const url = configuredUrl ?? databaseUrl();
   let sql = clients.get(url);
   if (!sql) {
-    // A handful of connections: each job holds at most one at a time (its transaction).
-    sql = connect(url, { max: 4, idle_timeout: 30 });
+    sql = connect(url, { max: poolSize, idle_timeout: 30 });
     clients.set(url, sql);
   }
   return sql;
-}
-
-/** Close every task client, whoever holds it (last resort at process exit). */
-export async function closeTaskSql(): Promise<void> {
-  const all = [...clients.values()];
-  clients.clear();
-  await Promise.all(all.map((sql) => sql.end({ timeout: 5 })));
 }
