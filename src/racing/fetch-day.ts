@@ -8,7 +8,7 @@
 
 import type { Sql as Db } from '../db.ts';
 import type { RacingApiClient } from '../racing-api/client.ts';
-import { type ApiResult, TransientApiError } from '../racing-api/result.ts';
+import type { ApiResult } from '../racing-api/result.ts';
 import { inRacecardWindow, ukToday } from './dates.ts';
 import { type DaySource, loadDayRows } from './load.ts';
 import { enqueueEnrichJobs } from './queue.ts';
@@ -163,7 +163,9 @@ async function fetchDay<P extends PageData>(
       outcome.calls++;
       res = await spec.page(client, { date: o.date, regions, skip, limit: spec.limit });
     } catch (error) {
-      if (error instanceof TransientApiError) await recordTransient(db, spec.source, o, error, job);
+      // TransientApiError (retries spent), or anything unexpected (an unclassified status, an abort on
+      // shutdown): keep it visible on the date, then let graphile-worker retry the job.
+      await recordTransient(db, spec.source, o, asError(error), job).catch(() => {});
       throw error;
     }
     const requestKey = pageRequestKey(spec.source, o.date, regions, skip);
@@ -213,7 +215,7 @@ async function fetchDay<P extends PageData>(
   } catch (error) {
     // Nothing of the day was written (one transaction). Keep the error visible beside the date, then let
     // graphile-worker retry; if even this write fails, the job's own last_error still has the cause.
-    await recordTransient(db, spec.source, o, error as Error, job).catch(() => {});
+    await recordTransient(db, spec.source, o, asError(error), job).catch(() => {});
     throw error;
   }
   return outcome;
@@ -312,4 +314,8 @@ export function describeOutcome(o: FetchDayOutcome): string {
     ? `: ${o.error}`
     : `, ${o.races} races, ${o.runners} runners, ${o.enrichQueued} horses queued`;
   return `${o.source} ${o.date} ${o.status} (${o.calls} calls)${detail}`;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
