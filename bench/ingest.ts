@@ -53,6 +53,8 @@ async function run(o: IngestOptions): Promise<boolean> {
     const end = dates[dates.length - 1]!;
     await queueBackfill(db.sql, { start: o.start, end, source: 'results', enrich: false });
     sim.resetStats();
+    // This process mostly serves the simulator during the run: its CPU time is the API's share of the machine.
+    const cpuBefore = process.cpuUsage();
     const worker = spawnWorker(
       ['--once', '--concurrency', String(o.concurrency)],
       workerEnv(db.url, sim, o.rate),
@@ -60,6 +62,8 @@ async function run(o: IngestOptions): Promise<boolean> {
     const exit = await worker.done;
     if (exit.code !== 0)
       throw new Error(`worker exited with ${exit.code}: ${exit.output.trim().split('\n').pop()}`);
+    const cpu = process.cpuUsage(cpuBefore);
+    const simCpuMs = (cpu.user + cpu.system) / 1000;
     const stats = sim.stats();
     const [state] = await db.sql<
       { done: number; pages: number; last: number; races: number; runners: number }[]
@@ -97,7 +101,7 @@ async function run(o: IngestOptions): Promise<boolean> {
           `kit pipeline (worker process, concurrency ${o.concurrency})`,
           fmtS(pipelineMs),
           fmtRate(pipelineRate, 'runner'),
-          `${stats.total} API requests (${state.pages} pages), kit limiter at ${o.rate}/s, worker peak RSS ${fmtMb(exit.peakRss)}`,
+          `${stats.total} API requests (${state.pages} pages), kit limiter at ${o.rate}/s, worker peak RSS ${fmtMb(exit.peakRss)}, simulator CPU ${fmtS(simCpuMs)}`,
         ],
         [
           'ceiling: COPY to temp table + INSERT … ON CONFLICT',
