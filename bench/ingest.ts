@@ -123,6 +123,11 @@ async function run(o: IngestOptions): Promise<boolean> {
         ],
       ],
     );
+    // What the ceiling itself needs for one date's runners (no entities, races, raw page or checkpoint).
+    console.log(
+      `ceiling time for one date's ~${Math.round(runnersPerDate)} runners alone: ` +
+        `${fmtMs((runnersPerDate / ceilingRate) * 1000)} at ${fmtRate(ceilingRate, 'runner')}`,
+    );
     printTable(
       `Where the per-date write goes (same steps as the task's transaction, median over ${o.dbDates} other dates)`,
       ['step', 'rows', 'median'],
