@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ROLES } from '../betfair/metrics.ts';
 import { connect, describeDbError, type Sql } from '../db.ts';
+import { reportRoutes } from '../report/routes.ts';
 
 /**
  * A route: answers the request and returns true, or returns false to let the next route try.
@@ -128,7 +129,8 @@ function debugRoutes(sql: Sql): Route {
 }
 
 export function createApiServer({ sql, extraRoutes = [] }: ApiServerOptions): Server {
-  const routes = [...extraRoutes, debugRoutes(sql)];
+  // The coverage report (/report, /api/coverage) is served beside the debug endpoints.
+  const routes = [...extraRoutes, reportRoutes(sql), debugRoutes(sql)];
   return createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');

@@ -11,8 +11,9 @@ const port = (v: string) => {
 
 const program = new Command('api')
   .description(
-    'Read-only debug HTTP API: GET /debug/markets/:market_id/snapshots?limit=N and ' +
-      'GET /debug/snapshots/:snapshot_id/raw. Connects with API_DATABASE_URL (best: a role with SELECT only), ' +
+    'Read-only HTTP API: GET /debug/markets/:market_id/snapshots?limit=N, ' +
+      'GET /debug/snapshots/:snapshot_id/raw, the coverage report at GET /report and its numbers at ' +
+      'GET /api/coverage. Connects with API_DATABASE_URL (best: a role with SELECT only), ' +
       'else DATABASE_URL; every transaction is READ ONLY either way.',
   )
   .option('--host <host>', 'address to listen on (API_HOST)', process.env.API_HOST ?? '127.0.0.1')
@@ -33,7 +34,9 @@ runCommand(async () => {
   const address = server.address();
   const shown =
     typeof address === 'object' && address ? `${address.address}:${address.port}` : `${host}:${listenPort}`;
-  console.log(`debug API on http://${shown} (read-only, database ${describeTarget(url)}); Ctrl-C stops it`);
+  console.log(
+    `API on http://${shown} (/report, /api/coverage, /debug/…) (read-only, database ${describeTarget(url)}); Ctrl-C stops it`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => server.close(() => resolve());
     process.once('SIGINT', stop);
