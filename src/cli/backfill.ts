@@ -1,8 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { connect, databaseUrl } from '../db.ts';
+import { BackfillDatesPayload, DEFAULT_REGIONS, describeIssues, KNOWN_REGIONS } from '../racing/payloads.ts';
 import { runCommand } from './run.ts';
 
-const REGIONS = ['gb', 'ire'];
+const REGIONS: readonly string[] = KNOWN_REGIONS;
 const SOURCES = ['auto', 'results', 'racecards', 'both'];
 
 function isoDate(value: string): string {
@@ -33,7 +34,7 @@ const program = new Command('backfill')
   )
   .option('--start-date <date>', 'first date, YYYY-MM-DD', isoDate)
   .option('--end-date <date>', 'last date, YYYY-MM-DD (default: the start date)', isoDate)
-  .option('--regions <list>', 'comma-separated region codes', regionList, ['gb', 'ire'])
+  .option('--regions <list>', 'comma-separated region codes', regionList, DEFAULT_REGIONS)
   .addOption(
     new Option(
       '--source <source>',
@@ -73,26 +74,29 @@ function dateRange(flags: Flags): { start: string; end: string } {
 runCommand(async () => {
   const flags = program.opts<Flags>();
   const { start, end } = dateRange(flags);
-  const payload = {
+  // The task validates again (payloads can come from SQL too); checking here gives the error before queueing.
+  const checked = BackfillDatesPayload.safeParse({
     start_date: start,
     end_date: end,
     regions: flags.regions,
     source: flags.source,
     enrich: flags.enrich,
     force: flags.force ?? false,
-  };
+  });
+  if (!checked.success) throw new Error(describeIssues(checked.error));
+  const payload = checked.data;
   const sql = connect(databaseUrl(), { max: 1 });
   try {
     const [job] = await sql`
       select (graphile_worker.add_job(
         'backfill_dates',
-        ${JSON.stringify(payload)}::json,
-        job_key := ${`backfill_dates:${start}:${end}:${flags.source}`},
+        (${JSON.stringify(payload)}::text)::json,
+        job_key := ${`backfill_dates:${start}:${end}:${payload.source}:${payload.regions.join(',')}`},
         max_attempts := 5
       )).id`;
     console.log(
-      `queued backfill_dates ${start}..${end} (${flags.source}, regions ${flags.regions.join(',')}` +
-        `${flags.enrich ? '' : ', no enrichment'}${flags.force ? ', force' : ''}) as job ${job?.id}; ` +
+      `queued backfill_dates ${start}..${end} (${payload.source}, regions ${payload.regions.join(',')}` +
+        `${payload.enrich ? '' : ', no enrichment'}${payload.force ? ', force' : ''}) as job ${job?.id}; ` +
         'run `npm run worker` to process it and `npm run status` to follow it',
     );
   } finally {
