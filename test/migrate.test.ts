@@ -72,7 +72,9 @@ describe('npm run migrate', () => {
       env: { ...process.env, DATABASE_URL: 'mysql://root@localhost/x' },
     }).catch((e: { code: number; stderr: string }) => e);
     expect((failure as { code: number }).code).toBe(1);
-    expect((failure as { stderr: string }).stderr).toMatch(/^error: DATABASE_URL must start with postgres:\/\//);
+    expect((failure as { stderr: string }).stderr).toMatch(
+      /^error: DATABASE_URL must start with postgres:\/\//,
+    );
   });
 
   test('the cloned test database carries the whole schema', async () => {
@@ -80,7 +82,13 @@ describe('npm run migrate', () => {
       select table_name from information_schema.tables
       where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`;
     expect(tables.map((t) => t.table_name)).toEqual(
-      expect.arrayContaining(['ra_mst_races', 'ra_mst_runners', 'market_book_snapshots', 'fetch_state', 'api_requests']),
+      expect.arrayContaining([
+        'ra_mst_races',
+        'ra_mst_runners',
+        'market_book_snapshots',
+        'fetch_state',
+        'api_requests',
+      ]),
     );
   });
 });
