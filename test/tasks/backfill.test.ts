@@ -7,8 +7,7 @@ import { racingChecksums } from '../helpers/racing-tables.ts';
 import { addJob, queuedJobs, useSimulator } from '../helpers/racing-worker.ts';
 
 const db = useTestDatabase();
-// A generous timeout: under a loaded CI machine a timed-out attempt would be retried and break the call counts.
-const env = useSimulator({}, { RACING_API_TIMEOUT_MS: '15000' });
+const env = useSimulator();
 const drain = () => drainQueue({ connectionString: db.url, concurrency: 4, noHandleSignals: true });
 
 // Christmas Eve and Day have no racing; Boxing Day has more than one results page (> 50 races).

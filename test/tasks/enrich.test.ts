@@ -7,7 +7,7 @@ import { addJob, queuedJobs, useSimulator } from '../helpers/racing-worker.ts';
 const db = useTestDatabase();
 // A small day (about 7 races) keeps enrichment of every runner quick.
 const SCALE = 0.2;
-const env = useSimulator({ racesPerDayScale: SCALE }, { RACING_API_TIMEOUT_MS: '15000' });
+const env = useSimulator({ racesPerDayScale: SCALE });
 const drain = () => drainQueue({ connectionString: db.url, concurrency: 2, noHandleSignals: true });
 
 const DATE = '2024-04-02';

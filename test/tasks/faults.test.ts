@@ -24,12 +24,19 @@ async function jobErrors() {
     select task_identifier, kind, error from job_errors order by id`;
 }
 
+const TIMEOUT_MS = 1000;
+const SLOW_MS = 3000;
+
 describe('transient faults are retried and the date completes', () => {
   const cases: [string, FaultRule, string][] = [
     ['500', { endpoint: 'results', kind: '500', count: 2 }, '2024-03-04'],
     ['503', { endpoint: 'results', kind: '503', count: 1 }, '2024-03-05'],
     ['429 with Retry-After', { endpoint: 'results', kind: '429', count: 1, retryAfterSec: 1 }, '2024-03-06'],
-    ['slow past the timeout', { endpoint: 'results', kind: 'slow', count: 1, delayMs: 1500 }, '2024-03-07'],
+    [
+      'slow past the timeout',
+      { endpoint: 'results', kind: 'slow', count: 1, delayMs: SLOW_MS },
+      '2024-03-07',
+    ],
     ['connection reset', { endpoint: 'results', kind: 'reset', count: 1 }, '2024-03-08'],
     ['truncated body', { endpoint: 'results', kind: 'truncated', count: 1 }, '2024-03-11'],
   ];
@@ -37,9 +44,15 @@ describe('transient faults are retried and the date completes', () => {
     test(name, async () => {
       env.sim.resetStats();
       env.sim.injectFaults([rule]);
-      await addJob(db.sql, 'fetch_results_day', { date, enrich: false });
-      await drain();
-      env.sim.clearFaults();
+      // The timeout case runs with a short per-attempt timeout (read by the client when the job starts).
+      if (rule.kind === 'slow') process.env.RACING_API_TIMEOUT_MS = String(TIMEOUT_MS);
+      try {
+        await addJob(db.sql, 'fetch_results_day', { date, enrich: false });
+        await drain();
+      } finally {
+        process.env.RACING_API_TIMEOUT_MS = '10000';
+        env.sim.clearFaults();
+      }
       expect(await state('results', date)).toMatchObject({ status: 'done', last_error: null });
       expect(await racesOn(date)).toBe((await state('results', date))?.races);
       expect(await racesOn(date)).toBeGreaterThan(0);
