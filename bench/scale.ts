@@ -144,22 +144,21 @@ async function perDateGrowth(o: ScaleOptions) {
 async function run(o: ScaleOptions): Promise<boolean> {
   printMachine();
   const queue = await timeQueueing();
-  const memory = await workerMemory(o.days);
-  const growth = await perDateGrowth(o);
-  const aMs = growth.a.map((t) => t.ms);
-  const bMs = growth.b.map((t) => t.ms);
-  const ratio = median(bMs) / median(aMs);
-
   printTable(
     `Queueing ${QUEUE_RANGE.start}..${QUEUE_RANGE.end} (results + racecards) via backfill_dates`,
     ['fetch jobs queued', 'task time (job start..success)', 'add_job..success'],
     [[fmtInt(queue.jobs), fmtS(queue.taskMs), fmtS(queue.endToEndMs)]],
   );
+  const memory = await workerMemory(o.days);
   printTable(
     `Worker process through ${o.days} days of results (node src/cli/worker.ts --once --concurrency 4)`,
     ['runners', 'time', 'peak RSS'],
     [[fmtInt(memory.runners), fmtS(memory.ms), fmtMb(memory.peakRss)]],
   );
+  const growth = await perDateGrowth(o);
+  const aMs = growth.a.map((t) => t.ms);
+  const bMs = growth.b.map((t) => t.ms);
+  const ratio = median(bMs) / median(aMs);
   printTable(
     `Database time per date (fetchResultsDay on prefetched pages, ${o.dates} dates, alternating databases)`,
     ['runners already stored', 'median', 'p95'],

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 
 /** One benchmark: its size flags (commander) and a run that prints its figures and says whether every target was met. */
 export interface Benchmark {
@@ -12,6 +12,7 @@ export interface Benchmark {
 /** Parses a positive whole-number flag value (commander argParser). */
 export function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a whole number above 0, not '${value}'`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidArgumentError(`expected a whole number above 0, not '${value}'`);
   return n;
 }

@@ -31,9 +31,9 @@ export async function seedRunnerHistory(sql: Sql, runners: number): Promise<void
       insert into ra_mst_runners (race_id, horse_id, jockey_id, trainer_id, owner_id, horse_name, number, draw,
         age, sex_code, weight_lbs, weight_st_lbs, headgear, ofr, rpr, ts, position, position_num, sp, sp_dec,
         btn, ovr_btn, time_seconds, prize_amount, prize_currency, result_comment)
-      select 'rac_bench_' || (n / 10 + 1), 'hrs_bench_' || ((n * 7919) % ${horses}::int + 1),
+      select 'rac_bench_' || (n / 10 + 1), 'hrs_bench_' || ((n::bigint * 7919) % ${horses}::int + 1),
              'jky_bench_' || (n % 2000 + 1), 'trn_bench_' || (n * 13 % 2000 + 1), 'own_bench_' || (n * 17 % 20000 + 1),
-             'Bench Horse ' || ((n * 7919) % ${horses}::int + 1), n % 10 + 1, n % 10 + 1, 3 + n % 8, 'G',
+             'Bench Horse ' || ((n::bigint * 7919) % ${horses}::int + 1), n % 10 + 1, n % 10 + 1, 3 + n % 8, 'G',
              112 + n % 40, (8 + n % 3) || '-' || (n % 14), case when n % 4 = 0 then 'p' end, 50 + n % 60,
              60 + n % 60, 40 + n % 60, (n % 10 + 1)::text, n % 10 + 1, (n % 20 + 1) || '/1', n % 20 + 2.0,
              (n % 10) * 1.5, (n % 10) * 1.75, 120 + (n % 100) / 10.0, case when n % 10 < 3 then 1000 - (n % 10) * 300 end,
