@@ -1,7 +1,7 @@
-import type { Logger } from 'graphile-worker';
+import type { Logger, TaskList } from 'graphile-worker';
 import { type Runner, run, runOnce } from 'graphile-worker';
 import { taskList } from '../tasks/index.ts';
-import { holdTaskDatabase } from './racing/task-db.ts';
+import { holdTaskDatabase, withTaskDatabase } from './racing/task-db.ts';
 import { quietWorkerLogger } from './worker-logger.ts';
 
 export interface WorkerOptions {
@@ -16,6 +16,17 @@ export interface WorkerOptions {
   logger?: Logger;
 }
 
+/** Every task bound to this runner's database (see src/racing/task-db.ts). */
+function tasksFor(connectionString: string): TaskList {
+  const bound: TaskList = {};
+  for (const [identifier, task] of Object.entries(taskList)) {
+    if (task)
+      bound[identifier] = (payload, helpers) =>
+        withTaskDatabase(connectionString, () => task(payload, helpers));
+  }
+  return bound;
+}
+
 function runnerOptions(o: WorkerOptions) {
   const concurrency = o.concurrency ?? 1;
   return {
@@ -25,7 +36,7 @@ function runnerOptions(o: WorkerOptions) {
     pollInterval: o.pollIntervalMs ?? 1000,
     noHandleSignals: o.noHandleSignals ?? false,
     logger: o.logger ?? quietWorkerLogger,
-    taskList,
+    taskList: tasksFor(o.connectionString),
     // graphile-worker does not await an unbatched job completion, so runOnce could return while the last
     // job's row is still being deleted. Batched completions (delay 0: same tick) are flushed before the
     // pool's promise resolves: a drained queue is really empty when drainQueue returns.

@@ -1,23 +1,25 @@
 // One postgres.js client per worker process and connection string, shared by every racing task (a client
 // per job would open and close connections thousands of times in a backfill). The worker entry points
-// (src/worker.ts) hold the client while a runner lives and close it when the last runner ends.
+// (src/worker.ts) run each task inside withTaskDatabase(url), so two runners on different databases in one
+// process (tests, embedding programs) never mix their writes; they hold the client while a runner lives and
+// close it when the last runner on that database ends.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { connect, databaseUrl, type Sql } from '../db.ts';
 
 const clients = new Map<string, Sql>();
 const holders = new Map<string, number>();
-let configuredUrl: string | undefined;
-let poolSize = 4;
+const poolSizes = new Map<string, number>();
+const currentUrl = new AsyncLocalStorage<string>();
 
 /**
- * Tasks of this process write to `url` until release() (called when the runner ends). `connections`: each
- * running job uses at most one connection at a time (a transaction or a rate-limit slot), so the worker's
+ * Keep the client for `url` open until release() (called when the runner ends). `connections`: each running
+ * job uses at most one connection at a time (a transaction or a rate-limit slot), so the runner's
  * concurrency is enough.
  */
 export function holdTaskDatabase(url: string, connections = 4): () => Promise<void> {
-  configuredUrl = url;
-  poolSize = Math.max(poolSize, connections);
   holders.set(url, (holders.get(url) ?? 0) + 1);
+  poolSizes.set(url, Math.max(poolSizes.get(url) ?? 4, connections));
   let released = false;
   return async () => {
     if (released) return;
@@ -34,12 +36,17 @@ export function holdTaskDatabase(url: string, connections = 4): () => Promise<vo
   };
 }
 
-/** The process-wide client for the task database (the held one, else DATABASE_URL). */
+/** Run `fn` (a task) against the database of its runner. */
+export function withTaskDatabase<T>(url: string, fn: () => T): T {
+  return currentUrl.run(url, fn);
+}
+
+/** The process-wide client for the current task's database (its runner's, else DATABASE_URL). */
 export function taskSql(): Sql {
-  const url = configuredUrl ?? databaseUrl();
+  const url = currentUrl.getStore() ?? databaseUrl();
   let sql = clients.get(url);
   if (!sql) {
-    sql = connect(url, { max: poolSize, idle_timeout: 30 });
+    sql = connect(url, { max: poolSizes.get(url) ?? 4, idle_timeout: 30 });
     clients.set(url, sql);
   }
   return sql;
