@@ -5,7 +5,7 @@
 // Targets (issue 5): queueing < 2 s; worker peak RSS < 250 MB; time per date flat as the tables grow.
 import type { Command } from 'commander';
 import { run as runGraphileWorker } from 'graphile-worker';
-import { holdTaskDatabase } from '../src/racing/task-db.ts';
+import { holdTaskDatabase, withTaskDatabase } from '../src/racing/task-db.ts';
 import { quietWorkerLogger } from '../src/worker-logger.ts';
 import { taskList } from '../tasks/index.ts';
 import { type Benchmark, positiveInt } from './lib/benchmark.ts';
@@ -52,8 +52,12 @@ async function timeQueueing(): Promise<{ taskMs: number; endToEndMs: number; job
     concurrency: 1,
     noHandleSignals: true,
     logger: quietWorkerLogger,
-    // Only backfill_dates: the fetch jobs it queues stay in the queue to be counted.
-    taskList: { backfill_dates: taskList.backfill_dates! },
+    // Only backfill_dates (bound to this database, as src/worker.ts binds every task): the fetch jobs it
+    // queues stay in the queue to be counted.
+    taskList: {
+      backfill_dates: (payload, helpers) =>
+        withTaskDatabase(db.url, () => taskList.backfill_dates!(payload, helpers)),
+    },
   });
   try {
     let startedAt = 0;
