@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { horseProMissing, racesForDate } from '../../src/simulator/index.ts';
 import { drainQueue } from '../../src/worker.ts';
 import { useTestDatabase } from '../helpers/db.ts';
+import { racingChecksums } from '../helpers/racing-tables.ts';
 import { addJob, queuedJobs, useSimulator } from '../helpers/racing-worker.ts';
 
 const db = useTestDatabase();
@@ -102,5 +103,41 @@ describe('enrich_horse', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ task_identifier: 'enrich_horse', kind: 'invalid_response' });
     expect(await queuedJobs(db.sql)).toEqual([]);
+  });
+});
+
+describe('backfill with enrichment', () => {
+  const RANGE = { start_date: '2024-05-07', end_date: '2024-05-09', source: 'both' };
+
+  test('API calls = day pages + one per distinct new horse; each horse enriched or not_available', async () => {
+    const known = await db.sql<{ id: string }[]>`select id from ra_horses`;
+    env.sim.resetStats();
+    await addJob(db.sql, 'backfill_dates', RANGE);
+    await drain();
+    const [pages] = await db.sql`
+      select coalesce(sum(pages), 0)::int as n from fetch_state where date between '2024-05-07' and '2024-05-09'`;
+    const horses = await db.sql<{ id: string; enrichment_status: string | null }[]>`
+      select id, enrichment_status from ra_horses where id <> all(${known.map((h) => h.id)}::text[])`;
+    const stats = env.sim.stats();
+    expect(pages?.n).toBe(6); // 3 dates x (results + racecards), one page each
+    expect(stats.byEndpoint.horses).toBe(horses.length);
+    expect(stats.total).toBe((pages?.n ?? 0) + horses.length);
+    expect(horses.length).toBeGreaterThan(50);
+    for (const h of horses)
+      expect(h.enrichment_status).toBe(horseProMissing(h.id) ? 'not_available' : 'enriched');
+    const [cov] = await db.sql`
+      select count(*) filter (where p.sire_horse_id is not null)::int as with_sire, count(*)::int as n
+      from ra_horses h join ra_horse_pedigree p on p.horse_id = h.id where h.enrichment_status = 'enriched'`;
+    expect(cov?.with_sire).toBeGreaterThan(0);
+    expect(await queuedJobs(db.sql)).toEqual([]);
+  });
+
+  test('the same backfill again: zero API calls, every table identical', async () => {
+    const before = await racingChecksums(db.sql);
+    env.sim.resetStats();
+    await addJob(db.sql, 'backfill_dates', RANGE);
+    await drain();
+    expect(env.sim.stats().total).toBe(0);
+    expect(await racingChecksums(db.sql)).toEqual(before);
   });
 });
