@@ -19,9 +19,6 @@ export const ENRICH_MAX_ATTEMPTS = 8;
 export const DAY_PRIORITY = 0;
 export const ENRICH_PRIORITY = 5;
 
-export const dayJobKey = (source: 'results' | 'racecards', date: string) => `${source}:${date}`;
-export const enrichJobKey = (horseId: string) => `enrich_horse:${horseId}`;
-
 /**
  * Queue enrich_horse for every given horse that was never tried (enrichment_status NULL), in one add_jobs
  * call. Run it inside the transaction that wrote the horses: the jobs exist exactly when the rows do.
@@ -34,7 +31,8 @@ export async function enqueueEnrichJobs(db: Db, horseIds: readonly string[]): Pr
       array(
         select row(
           ${TASK.enrichHorse}::text, json_build_object('horse_id', h.id), null::text, null::timestamptz,
-          ${ENRICH_MAX_ATTEMPTS}::smallint, ${'enrich_horse:'}::text || h.id, ${ENRICH_PRIORITY}::int, null::text[]
+          -- Job key 'enrich_horse:<id>': one job per horse however many days it runs on.
+          ${ENRICH_MAX_ATTEMPTS}::smallint, 'enrich_horse:' || h.id, ${ENRICH_PRIORITY}::int, null::text[]
         )::graphile_worker.job_spec
         from ra_horses h
         where h.id = any(${horseIds as string[]}::text[]) and h.enrichment_status is null
