@@ -23,7 +23,7 @@ function databaseUrlFor(name: string): string {
 export interface BenchDatabase {
   name: string;
   url: string;
-  /** A client of the bench database (max 4 connections); replaced when the database is cloned. */
+  /** A client of the bench database (max 4 connections). */
   sql: Sql;
   drop(): Promise<void>;
 }
@@ -77,20 +77,6 @@ export async function createBenchDatabase(label: string): Promise<BenchDatabase>
     throw error;
   }
   return track(name, url);
-}
-
-/** A copy of a bench database (CREATE DATABASE … TEMPLATE): same data, no second seeding. */
-export async function cloneBenchDatabase(source: BenchDatabase, label: string): Promise<BenchDatabase> {
-  const name = benchDbName(label);
-  await dropByName(name);
-  // CREATE DATABASE … TEMPLATE needs the source idle: close its pool, open a new one afterwards.
-  await source.sql.end({ timeout: 5 });
-  try {
-    await onServer((sql) => sql.unsafe(`create database "${name}" template "${source.name}"`));
-  } finally {
-    source.sql = connect(source.url, { max: 4 });
-  }
-  return track(name, databaseUrlFor(name));
 }
 
 /** Drops every database this process still holds (used on failure and on Ctrl-C). */
