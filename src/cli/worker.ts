@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { Logger } from 'graphile-worker';
+import { loadRacingApiConfig } from '../config.ts';
 import { databaseUrl, describeTarget } from '../db.ts';
 import { drainQueue, startWorker } from '../worker.ts';
 import { runCommand } from './run.ts';
@@ -41,6 +42,8 @@ const logger = new Logger((scope) => (level, message) => {
 
 runCommand(async () => {
   const url = databaseUrl();
+  // A wrong RACING_API_* setting would otherwise fail every API job one by one; refuse to start instead.
+  loadRacingApiConfig();
   const o = {
     connectionString: url,
     concurrency: opts.concurrency,

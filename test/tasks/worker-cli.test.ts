@@ -34,6 +34,18 @@ describe('npm run worker', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  test('a wrong RACING_API_* setting stops it before any job runs: one line, exit 1', async () => {
+    await addJob(db.sql, 'enrich_horse', { horse_id: 'hrs_1' });
+    const r = await startCli(['--once'], { DATABASE_URL: db.url, RACING_API_RATE_PER_SEC: 'fast' }).exited;
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      "error: RACING_API_RATE_PER_SEC must be a number above 0 and at most 100, not 'fast'",
+    );
+    const [j] = await db.sql`select count(*)::int as n from graphile_worker.jobs where attempts = 0`;
+    expect(j?.n).toBe(1);
+    await db.sql`delete from graphile_worker._private_jobs`;
+  });
+
   test('--once drains the queue (an invalid payload is recorded) and exits 0', async () => {
     await addJob(db.sql, 'fetch_results_day', { date: 'not-a-date' });
     const r = await startCli(['--once'], { DATABASE_URL: db.url }).exited;
