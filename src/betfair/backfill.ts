@@ -95,26 +95,79 @@ const anyNull = (cols: readonly string[], alias: string) =>
   cols.map((c) => `${alias}.${c} IS NULL`).join(' OR ');
 
 /**
- * Candidates: snapshots after the keyset position with no derived row or a NULL in a chosen column.
- * Locked FOR NO KEY UPDATE SKIP LOCKED: a concurrent backfill takes the next rows instead of waiting
- * (no deadlock, no row handled twice at once). NO KEY: inserting a derived row only needs KEY SHARE.
- * The keyset (snapshot_id > last) means a row that cannot be filled is never selected again by this run.
+ * Candidates: snapshots after the keyset position with no derived row or a NULL in a chosen column, the
+ * first `$2` by snapshot_id. Returns the keyset position reached (NULL when there are no more candidates)
+ * and the ids this run may work on.
+ *
+ * Found without reading every snapshot: derived rows with a NULL come from the partial indexes of
+ * migration 0005 (market_derived_metrics_l1_null_idx / _any_null_idx), orphans from an anti-join of the
+ * two primary keys, bounded by the last NULL candidate when the NULL side fills a whole batch. (Scanning
+ * market_book_snapshots from the keyset cost ~5 us per snapshot; at 10% candidates that was most of a run.)
+ * The time window is checked on the snapshot itself; its join is left out when there is none.
+ *
+ * Locked SKIP LOCKED, so a concurrent backfill takes other rows instead of waiting (no deadlock, no row
+ * handled twice at once): the derived row (FOR NO KEY UPDATE, the lock its UPDATE takes anyway, on a page
+ * the UPDATE writes anyway) or, for an orphan, the snapshot (NO KEY UPDATE: creating its derived row only
+ * needs KEY SHARE). Locking snapshots for every candidate dirtied nearly every page of the large raw table.
+ * Rows skipped as locked are passed over like before: the keyset position is the last candidate picked,
+ * so a row that cannot be filled is never selected again by this run.
  */
-export function candidateSql(cols: readonly string[]) {
+export function candidateSql(cols: readonly string[], timeWindow: boolean) {
+  const window = (alias: string) =>
+    timeWindow
+      ? `AND ($3::timestamptz IS NULL OR ${alias}.snapshot_at >= $3::timestamptz)
+    AND ($4::timestamptz IS NULL OR ${alias}.snapshot_at < $4::timestamptz)`
+      : '';
   return `
-SELECT s.snapshot_id::float8 AS snapshot_id
-FROM market_book_snapshots s
--- The bound on d as well: the planner does not carry s's range over to d, and a merge join would
--- otherwise read d's index from the start on every batch (seconds per batch at a few million rows).
-LEFT JOIN market_derived_metrics d ON d.snapshot_id = s.snapshot_id AND d.snapshot_id > $1::bigint
-WHERE s.snapshot_id > $1::bigint
-  AND ($3::timestamptz IS NULL OR s.snapshot_at >= $3::timestamptz)
-  AND ($4::timestamptz IS NULL OR s.snapshot_at < $4::timestamptz)
-  AND (d.snapshot_id IS NULL OR ${anyNull(cols, 'd')})
-ORDER BY s.snapshot_id
-LIMIT $2::int
-FOR NO KEY UPDATE OF s SKIP LOCKED`;
+WITH nulls AS (
+  SELECT d.snapshot_id
+  FROM market_derived_metrics d
+  ${timeWindow ? 'JOIN market_book_snapshots s ON s.snapshot_id = d.snapshot_id AND s.snapshot_id > $1::bigint' : ''}
+  WHERE d.snapshot_id > $1::bigint
+    AND (${anyNull(cols, 'd')})
+    ${window('s')}
+  ORDER BY d.snapshot_id
+  LIMIT $2::int
+),
+bound AS (
+  SELECT CASE WHEN count(*) = $2::int THEN max(snapshot_id) END AS hi FROM nulls
+),
+orphans AS (
+  SELECT s.snapshot_id
+  FROM market_book_snapshots s
+  -- A LEFT JOIN with the same range on both sides lets the planner merge two index-only scans.
+  LEFT JOIN market_derived_metrics d ON d.snapshot_id = s.snapshot_id
+    AND d.snapshot_id > $1::bigint AND d.snapshot_id <= coalesce((SELECT hi FROM bound), ${INT8_MAX})
+  WHERE s.snapshot_id > $1::bigint AND s.snapshot_id <= coalesce((SELECT hi FROM bound), ${INT8_MAX})
+    AND d.snapshot_id IS NULL
+    ${window('s')}
+  ORDER BY s.snapshot_id
+  LIMIT $2::int
+),
+picked AS (
+  SELECT snapshot_id FROM (SELECT snapshot_id FROM nulls UNION ALL SELECT snapshot_id FROM orphans) c
+  ORDER BY snapshot_id
+  LIMIT $2::int
+),
+locked_rows AS (
+  SELECT d.snapshot_id FROM market_derived_metrics d
+  WHERE d.snapshot_id IN (SELECT snapshot_id FROM nulls)
+    AND d.snapshot_id <= (SELECT max(snapshot_id) FROM picked)
+  FOR NO KEY UPDATE OF d SKIP LOCKED
+),
+locked_orphans AS (
+  SELECT s.snapshot_id FROM market_book_snapshots s
+  WHERE s.snapshot_id IN (SELECT snapshot_id FROM orphans)
+    AND s.snapshot_id <= (SELECT max(snapshot_id) FROM picked)
+  FOR NO KEY UPDATE OF s SKIP LOCKED
+)
+SELECT (SELECT max(snapshot_id) FROM picked)::float8 AS position,
+  coalesce((SELECT array_agg(snapshot_id::float8 ORDER BY snapshot_id)
+            FROM (SELECT snapshot_id FROM locked_rows UNION ALL SELECT snapshot_id FROM locked_orphans) l),
+           '{}') AS ids`;
 }
+
+const INT8_MAX = '9223372036854775807';
 
 /**
  * Fills one batch: creates missing derived rows and sets each chosen column to COALESCE(col, derived)
@@ -326,7 +379,8 @@ export async function runLadderBackfill(
       JSON.stringify(Object.fromEntries(SKIP_REASONS.map((r) => [r, 0]))),
     ],
   );
-  const candidates = candidateSql(cols);
+  const timeWindow = p.since !== undefined || p.until !== undefined;
+  const candidates = candidateSql(cols, timeWindow);
   let last = existing.last_snapshot_id ?? 0;
   let scanned = existing.scanned;
   try {
@@ -335,16 +389,18 @@ export async function runLadderBackfill(
       const size = p.limit === undefined ? p.batch_size : Math.min(p.batch_size, p.limit - scanned);
       if (size <= 0) break;
       const done = await db.transaction(async (tx) => {
-        const rows = await tx.query<{ snapshot_id: number }>(candidates, [
-          last,
-          size,
-          p.since ?? null,
-          p.until ?? null,
-        ] satisfies Param[]);
-        if (rows.length === 0) return true;
-        const ids = rows.map((r) => r.snapshot_id);
-        const c = await fillBatch(tx, ids, cols, p.dry_run);
-        const next = ids[ids.length - 1] ?? last;
+        const [picked] = await tx.query<{ position: number | null; ids: number[] }>(
+          candidates,
+          (timeWindow ? [last, size, p.since ?? null, p.until ?? null] : [last, size]) satisfies Param[],
+        );
+        if (!picked || picked.position === null) return true;
+        const ids = picked.ids;
+        // Every candidate of the batch may be locked by a concurrent backfill: then nothing to fill here.
+        const c =
+          ids.length > 0
+            ? await fillBatch(tx, ids, cols, p.dry_run)
+            : { scanned: 0, created: 0, filled: {}, skipped: {}, errors: 0, lastError: null };
+        const next = picked.position;
         await tx.query(RECORD_BATCH, [
           runId,
           c.scanned,

@@ -56,7 +56,7 @@ const ROLE_IDS = [HOME, AWAY, DRAW];
 function edgeCases(): Case[] {
   const raws: string[] = [
     j(reportBook()),
-    j(book('1.2', [...(reportBook().runners as unknown[])].reverse())),
+    j(book('1.2', [...(reportBook().runners as Record<string, unknown>[])].reverse())),
     j(j(reportBook())), // payload stored as a JSON string
     j({ ...reportBook(), runners: undefined, Runners: reportBook().runners }),
     j({ ...reportBook(), runners: null, Runners: reportBook().runners }), // 'runners' wins even when null
@@ -88,7 +88,7 @@ function edgeCases(): Case[] {
           [9.8, 120],
         ]),
         runner(AWAY, [[1.5], [1.49, 'x'], ['2', '3']], [[1.51, 410.7, 99]]),
-        runner(DRAW, [5, '5', [], {}, null]),
+        runner(DRAW, [5, '5', [], {}, null] as never[]),
       ]),
     ),
     j(
@@ -116,7 +116,7 @@ function edgeCases(): Case[] {
         null,
         { selectionId: DRAW, ex: [] },
         { selectionId: AWAY, ex: { availableToBack: 'x', availableToLay: [lv(2, 2)] } },
-      ]),
+      ] as never[]),
     ),
     j(book('1.8', [runner(HOME, [lv(2, 2)]), runner(HOME, [lv(3, 3)])])),
   ];
