@@ -1,7 +1,11 @@
-// Bulk upserts: one statement per table per batch, rows shipped as a single jsonb parameter and expanded
-// with jsonb_to_recordset. On conflict every column becomes coalesce(new, old), so a source never blanks
-// a column another source filled, and rows whose values do not change are not touched at all (updated_at
-// stays, re-runs are free of writes).
+// Bulk upserts: one statement per table per batch, each column shipped as one typed array parameter and
+// zipped back into rows with unnest. On conflict every column becomes coalesce(new, old), so a source never
+// blanks a column another source filled, and rows whose values do not change are not touched at all
+// (updated_at stays, re-runs are free of writes).
+//
+// Why arrays and not one jsonb_to_recordset($1::jsonb) document: the server then parses the whole batch as
+// jsonb and converts every field back to text for its type's input function; a typed array goes through the
+// input function once. Measured on a date's 284 runners: ~20% less time per statement (see the commit log).
 
 import type postgres from 'postgres';
 import type { DayRows, Row } from './rows.ts';
@@ -271,22 +275,30 @@ export function dedupeRows(rows: readonly Row[], key: readonly string[]): Row[] 
 
 const statementCache = new Map<string, string>();
 
+/** Types shipped as a text array of literals and cast per row: arrays of arrays cannot be unnested. */
+const isArrayType = (type: string) => type.endsWith('[]');
+
 function upsertStatement(spec: TableSpec, columns: readonly string[]): string {
   const cacheKey = `${spec.table}|${(spec.touch ?? []).join(',')}|${spec.yieldTo ? 'yield' : ''}|${columns.join(',')}`;
   const cached = statementCache.get(cacheKey);
   if (cached) return cached;
   const q = (c: string) => `"${c}"`;
+  const type = (c: string) => spec.columns[c] ?? 'text';
   const touch = spec.touch ?? [];
   const nonKey = columns.filter((c) => !spec.key.includes(c));
   const insertCols = [...columns, ...touch].map(q).join(', ');
-  const selectCols = [...columns.map(q), ...touch.map(() => 'now()')].join(', ');
-  const recordDef = columns.map((c) => `${q(c)} ${spec.columns[c]}`).join(', ');
+  const selectCols = [
+    ...columns.map((c) => (isArrayType(type(c)) ? `x.${q(c)}::${type(c)}` : `x.${q(c)}`)),
+    ...touch.map(() => 'now()'),
+  ].join(', ');
+  const arrays = columns.map((c, i) => `$${i + 1}::${isArrayType(type(c)) ? 'text' : type(c)}[]`).join(', ');
   const yieldTo = spec.yieldTo;
   const merged = nonKey.map((c) =>
     yieldTo?.columns.includes(c)
       ? `case when ${yieldTo.guard} then coalesce(t.${q(c)}, excluded.${q(c)}) else coalesce(excluded.${q(c)}, t.${q(c)}) end`
       : `coalesce(excluded.${q(c)}, t.${q(c)})`,
   );
+  // The WHERE only runs for rows that conflict; inserts never pay for the comparison.
   const onConflict =
     nonKey.length === 0
       ? 'do nothing'
@@ -299,7 +311,7 @@ function upsertStatement(spec: TableSpec, columns: readonly string[]): string {
   const statement = `
     with written as (
       insert into ${spec.table} as t (${insertCols})
-      select ${selectCols} from jsonb_to_recordset(($1::text)::jsonb) as x(${recordDef})
+      select ${selectCols} from unnest(${arrays}) as x(${columns.map(q).join(', ')})
       on conflict (${spec.key.map(q).join(', ')}) ${onConflict}
       returning (xmax = 0) as inserted
     )
@@ -310,13 +322,44 @@ function upsertStatement(spec: TableSpec, columns: readonly string[]): string {
   return statement;
 }
 
+/**
+ * One value as an element of a PostgreSQL array literal. Values are what JSON.stringify would have sent:
+ * non-finite numbers become NULL, Dates their ISO text, objects and arrays their JSON (for jsonb) or, for
+ * array-typed columns, their own array literal (cast per row).
+ */
+function arrayElement(value: unknown, arrayColumn: boolean): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'NULL';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  let s: string;
+  if (typeof value === 'string') s = value;
+  else if (value instanceof Date) s = value.toISOString();
+  else if (arrayColumn && Array.isArray(value)) s = arrayLiteral(value, false);
+  else s = JSON.stringify(value);
+  return `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+function arrayLiteral(values: readonly unknown[], arrayColumn: boolean): string {
+  return `{${values.map((v) => arrayElement(v, arrayColumn)).join(',')}}`;
+}
+
+/** The statement's parameters: one array literal per column, rows in the same order in every array. */
+function columnArrays(spec: TableSpec, columns: readonly string[], rows: readonly Row[]): string[] {
+  return columns.map((c) =>
+    arrayLiteral(
+      rows.map((r) => r[c]),
+      isArrayType(spec.columns[c] ?? 'text'),
+    ),
+  );
+}
+
 export interface UpsertCount {
   rows: number;
   inserted: number;
   updated: number;
 }
 
-/** Rows per statement: keeps one JSON parameter to a few MB. */
+/** Rows per statement: keeps each array parameter to a few MB. */
 const CHUNK_ROWS = 5000;
 
 /** Upsert rows into one table: only the columns present in the rows are written. */
@@ -332,9 +375,13 @@ export async function upsertRows(db: Db, spec: TableSpec, rows: readonly Row[]):
   const statement = upsertStatement(spec, columns);
   for (let i = 0; i < unique.length; i += CHUNK_ROWS) {
     const chunk = unique.slice(i, i + CHUNK_ROWS);
-    const [result] = await db.unsafe<{ inserted: number; updated: number }[]>(statement, [
-      JSON.stringify(chunk),
-    ]);
+    // Prepared: the statement text is fixed per table and column set, so the server parses it once per
+    // connection instead of once per page.
+    const [result] = await db.unsafe<{ inserted: number; updated: number }[]>(
+      statement,
+      columnArrays(spec, columns, chunk),
+      { prepare: true },
+    );
     count.inserted += result?.inserted ?? 0;
     count.updated += result?.updated ?? 0;
   }
