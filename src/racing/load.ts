@@ -362,47 +362,72 @@ export interface UpsertCount {
 /** Rows per statement: keeps each array parameter to a few MB. */
 const CHUNK_ROWS = 5000;
 
-/** Upsert rows into one table: only the columns present in the rows are written. */
-export async function upsertRows(db: Db, spec: TableSpec, rows: readonly Row[]): Promise<UpsertCount> {
+/**
+ * Upsert rows into one table: only the columns present in the rows are written.
+ *
+ * The statements are sent at call time (`execute()`), before this returns: calls made one after another
+ * without awaiting in between reach the server in call order and run there in that order on one
+ * connection (postgres.js pipelines them), so a caller can send a whole date's tables without waiting a
+ * round trip per table and still write entities before the runners that reference them.
+ */
+export function upsertRows(db: Db, spec: TableSpec, rows: readonly Row[]): Promise<UpsertCount> {
   const unique = dedupeRows(rows, spec.key);
   const count: UpsertCount = { rows: unique.length, inserted: 0, updated: 0 };
-  if (unique.length === 0) return count;
+  if (unique.length === 0) return Promise.resolve(count);
   const present = new Set<string>();
   for (const row of unique) for (const [c, v] of Object.entries(row)) if (v !== undefined) present.add(c);
   for (const k of spec.key)
-    if (!present.has(k)) throw new Error(`${spec.table}: rows without key column ${k}`);
+    if (!present.has(k)) return Promise.reject(new Error(`${spec.table}: rows without key column ${k}`));
   const columns = Object.keys(spec.columns).filter((c) => present.has(c));
   const statement = upsertStatement(spec, columns);
+  const sent = [];
   for (let i = 0; i < unique.length; i += CHUNK_ROWS) {
     const chunk = unique.slice(i, i + CHUNK_ROWS);
     // Prepared: the statement text is fixed per table and column set, so the server parses it once per
     // connection instead of once per page.
-    const [result] = await db.unsafe<{ inserted: number; updated: number }[]>(
-      statement,
-      columnArrays(spec, columns, chunk),
-      { prepare: true },
+    sent.push(
+      db
+        .unsafe<{ inserted: number; updated: number }[]>(statement, columnArrays(spec, columns, chunk), {
+          prepare: true,
+        })
+        .execute(),
     );
-    count.inserted += result?.inserted ?? 0;
-    count.updated += result?.updated ?? 0;
   }
-  return count;
+  return Promise.all(sent).then((results) => {
+    for (const [result] of results) {
+      count.inserted += result?.inserted ?? 0;
+      count.updated += result?.updated ?? 0;
+    }
+    return count;
+  });
 }
 
 export type DaySource = 'results' | 'racecards';
 
 export type DayLoadCounts = Record<keyof DayRows, UpsertCount>;
 
-/** Load one day's rows: entities first (runners reference them), then races, runners and bookmakers. */
-export async function loadDayRows(db: Db, source: DaySource, rows: DayRows): Promise<DayLoadCounts> {
-  return {
-    courses: await upsertRows(db, COURSES, rows.courses),
-    jockeys: await upsertRows(db, JOCKEYS, rows.jockeys),
-    trainers: await upsertRows(db, TRAINERS, rows.trainers),
-    owners: await upsertRows(db, OWNERS, rows.owners),
-    horses: await upsertRows(db, HORSES, rows.horses),
-    pedigrees: await upsertRows(db, PEDIGREES, rows.pedigrees),
-    races: await upsertRows(db, source === 'results' ? RESULT_RACES : RACECARD_RACES, rows.races),
-    runners: await upsertRows(db, source === 'results' ? RUNNERS : RACECARD_RUNNERS, rows.runners),
-    bookmakers: await upsertRows(db, BOOKMAKERS, rows.bookmakers),
-  };
+/**
+ * Load one day's rows: entities first (runners reference them), then races, runners and bookmakers. All
+ * statements are sent at once, in that order (see upsertRows), and awaited together; if one fails, the
+ * ones after it fail on the aborted transaction and the first error is the one reported. A transaction,
+ * not a pool: pooled statements could run side by side on different connections.
+ */
+export async function loadDayRows(
+  db: postgres.TransactionSql,
+  source: DaySource,
+  rows: DayRows,
+): Promise<DayLoadCounts> {
+  const [courses, jockeys, trainers, owners, horses, pedigrees, races, runners, bookmakers] =
+    await Promise.all([
+      upsertRows(db, COURSES, rows.courses),
+      upsertRows(db, JOCKEYS, rows.jockeys),
+      upsertRows(db, TRAINERS, rows.trainers),
+      upsertRows(db, OWNERS, rows.owners),
+      upsertRows(db, HORSES, rows.horses),
+      upsertRows(db, PEDIGREES, rows.pedigrees),
+      upsertRows(db, source === 'results' ? RESULT_RACES : RACECARD_RACES, rows.races),
+      upsertRows(db, source === 'results' ? RUNNERS : RACECARD_RUNNERS, rows.runners),
+      upsertRows(db, BOOKMAKERS, rows.bookmakers),
+    ]);
+  return { courses, jockeys, trainers, owners, horses, pedigrees, races, runners, bookmakers };
 }

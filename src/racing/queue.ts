@@ -23,12 +23,21 @@ export const ENRICH_PRIORITY = 5;
  * Queue enrich_horse for every given horse that was never tried (enrichment_status NULL), in one add_jobs
  * call. Run it inside the transaction that wrote the horses: the jobs exist exactly when the rows do.
  * The job key makes a horse that runs on many days one job; once enriched it is never queued again.
+ *
+ * Horses whose job is already waiting untouched (same task, priority and attempts limit, never attempted,
+ * not running) are left out: add_jobs would only rewrite that job's row with the same values, and on a
+ * date of ~280 runners that was most of the horses and most of the call's time. Everything add_jobs
+ * really changes is still sent: new horses, a job waiting to retry or failed for good (add_jobs resets its
+ * attempts), a running job (add_jobs queues a fresh one beside it), a horse left NULL by an enrichment that
+ * could not finish (no job any more). The check reads the public graphile_worker.jobs view by job key.
+ * Returns the number of jobs added or reset. Sent at call time (`execute()`), so it can be pipelined
+ * behind the statements that wrote the horses.
  */
 export async function enqueueEnrichJobs(db: Db, horseIds: readonly string[]): Promise<number> {
   if (horseIds.length === 0) return 0;
   const [row] = await db<{ queued: number }[]>`
-    select count(*)::int as queued from graphile_worker.add_jobs(
-      array(
+    with specs as (
+      select array(
         select row(
           ${TASK.enrichHorse}::text, json_build_object('horse_id', h.id), null::text, null::timestamptz,
           -- Job key 'enrich_horse:<id>': one job per horse however many days it runs on.
@@ -36,9 +45,18 @@ export async function enqueueEnrichJobs(db: Db, horseIds: readonly string[]): Pr
         )::graphile_worker.job_spec
         from ra_horses h
         where h.id = any(${horseIds as string[]}::text[]) and h.enrichment_status is null
+          and not exists (
+            select from graphile_worker.jobs j
+            where j.key = 'enrich_horse:' || h.id and j.task_identifier = ${TASK.enrichHorse}
+              and j.attempts = 0 and j.locked_at is null
+              and j.priority = ${ENRICH_PRIORITY} and j.max_attempts = ${ENRICH_MAX_ATTEMPTS})
         order by h.id
-      ),
-      job_key_preserve_run_at => true
-    )`;
+      ) as list
+    )
+    select count(j.*)::int as queued
+    from specs
+    left join lateral graphile_worker.add_jobs(specs.list, job_key_preserve_run_at => true) j
+      on true
+    where cardinality(specs.list) > 0`.execute();
   return row?.queued ?? 0;
 }

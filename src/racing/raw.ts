@@ -15,7 +15,8 @@ export interface RawResponse {
 
 /**
  * Archive raw API responses (one statement for all of them). A re-fetch replaces the stored response
- * only when it differs, so an identical re-run leaves the row untouched.
+ * only when it differs, so an identical re-run leaves the row untouched. Sent at call time (`execute()`),
+ * so it can be pipelined ahead of a date's other statements in the same transaction.
  */
 export async function storeRawResponses(db: Db, responses: readonly RawResponse[]): Promise<void> {
   if (responses.length === 0) return;
@@ -32,8 +33,9 @@ export async function storeRawResponses(db: Db, responses: readonly RawResponse[
     valid: r.valid,
     validation_error: r.validationError ?? null,
   }));
-  await db.unsafe(
-    `insert into raw_responses as t (endpoint, request_key, date, page, status, body, body_text, valid, validation_error)
+  await db
+    .unsafe(
+      `insert into raw_responses as t (endpoint, request_key, date, page, status, body, body_text, valid, validation_error)
      select endpoint, request_key, date, page, status, body, body_text, valid, validation_error
      from jsonb_to_recordset(($1::text)::jsonb) as x(endpoint text, request_key text, date date, page integer,
        status integer, body jsonb, body_text text, valid boolean, validation_error text)
@@ -43,6 +45,7 @@ export async function storeRawResponses(db: Db, responses: readonly RawResponse[
        fetched_at = now()
      where (t.status, t.body, t.body_text, t.valid, t.validation_error)
        is distinct from (excluded.status, excluded.body, excluded.body_text, excluded.valid, excluded.validation_error)`,
-    [JSON.stringify(rows)],
-  );
+      [JSON.stringify(rows)],
+    )
+    .execute();
 }
