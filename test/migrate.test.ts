@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, inject, test } from 'vitest';
 import { connect } from '../src/db.ts';
@@ -21,6 +22,25 @@ async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void>
     },
   };
 }
+
+describe('migrations folder', () => {
+  // drizzle's migrator applies only entries newer than the last applied `when`: an entry that is not strictly
+  // newer than its predecessor would be skipped silently on every database that already has the predecessor.
+  test('journal entries are in order, strictly newer each, and each names a SQL file', async () => {
+    const journal = JSON.parse(
+      await readFile(new URL('../migrations/meta/_journal.json', import.meta.url), 'utf8'),
+    );
+    const files = (await readdir(new URL('../migrations/', import.meta.url))).filter((f) =>
+      f.endsWith('.sql'),
+    );
+    const entries: Array<{ idx: number; when: number; tag: string }> = journal.entries;
+    expect(entries.map((e) => `${e.tag}.sql`)).toEqual(files.sort());
+    entries.forEach((e, i) => {
+      expect(e.idx).toBe(i);
+      if (i > 0) expect(e.when).toBeGreaterThan(entries[i - 1]!.when);
+    });
+  });
+});
 
 describe('npm run migrate', () => {
   test('migrates an empty database, then add_job for backfill_dates succeeds', async () => {
