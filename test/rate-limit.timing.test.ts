@@ -154,7 +154,7 @@ describe('confirmSend', () => {
       const verdicts = await Promise.all(
         clients.flatMap((sql) => Array.from({ length: 20 }, () => confirmSend(sql, bucket, limits, null))),
       );
-      const sent = verdicts.flatMap((v) => (v.kind === 'sent' ? [v.sentAt] : []));
+      const sent = verdicts.flatMap((v) => (v.kind === 'sent' ? [v.entry] : []));
       expect(sent).toHaveLength(20);
       expect(new Set(sent).size).toBe(20);
       for (const v of verdicts) {
@@ -180,7 +180,7 @@ describe('confirmSend', () => {
     expect(second.kind).toBe('sent');
     expect((await confirmSend(db.sql, bucket, limits, null)).kind).toBe('full');
     if (first.kind !== 'sent') throw new Error('first confirmation refused');
-    const restamped = await confirmSend(db.sql, bucket, limits, first.sentAt);
+    const restamped = await confirmSend(db.sql, bucket, limits, first.entry);
     expect(restamped.kind).toBe('sent');
     expect((await slotRow(db.sql, bucket.key))?.sends).toBe(2);
   });

@@ -3,6 +3,9 @@
 // worker. Terminal answers (401/403/404/422, schema failures) return at once; transient ones (408, 429,
 // 5xx, timeouts, connection errors, 2xx bodies that are not JSON) are retried with exponential backoff and
 // jitter, and throw TransientApiError when the attempts are spent.
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { KyInstance } from 'ky';
 import type { z } from 'zod';
 import { CONFIG_DEFAULTS, type Endpoint, type RacingApiConfig } from '../config.ts';
@@ -44,6 +47,31 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/**
+ * The first request of a process is slow to leave: Node loads its fetch implementation (undici) on first
+ * use (60-70 ms synchronously on a busy machine) and compiles its HTTP parser on the first connection.
+ * Between a confirmed slot and its send, that made the first requests of a worker reach the API 100-250 ms
+ * late and bunch with later ones (see rate-limit.ts). So, once per process and before the first slot, one
+ * request to a throw-away server on 127.0.0.1 (never the API: it would use the budget).
+ */
+let httpWarm: Promise<void> | undefined;
+function warmHttpClient(): Promise<void> {
+  httpWarm ??= (async () => {
+    const server = createServer((_req, res) => res.end());
+    try {
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { port } = server.address() as AddressInfo;
+      await (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer();
+    } catch {
+      // Only an optimisation: the real request works without it.
+    } finally {
+      server.close();
+    }
+  })();
+  return httpWarm;
+}
+
 export async function callApi<T>(ctx: CallContext, spec: CallSpec<T>): Promise<ApiResult<T>> {
   const { config, sql, signal } = ctx;
   const bucket = bucketFor(config, spec.endpoint);
@@ -51,9 +79,10 @@ export async function callApi<T>(ctx: CallContext, spec: CallSpec<T>): Promise<A
   const query = spec.searchParams.toString() || null;
   const maxRetryAfterMs = config.maxRetryAfterMs ?? CONFIG_DEFAULTS.maxRetryAfterMs;
 
+  await warmHttpClient();
   for (let attempt = 1; ; attempt++) {
     try {
-      await acquireSlot(sql, bucket, signal);
+      await acquireSlot(sql, bucket, signal, { startingProcess: true });
     } catch (error) {
       if (error instanceof RateLimitBacklogError) {
         throw new TransientApiError(`The Racing API ${path} not called: ${error.message}`, {
