@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { Logger } from 'graphile-worker';
 import { loadRacingApiConfig } from '../config.ts';
-import { databaseUrl, describeTarget } from '../db.ts';
+import { connect, databaseUrl, describeTarget } from '../db.ts';
+import { pendingMigrationCount } from '../migrate.ts';
 import { drainQueue, startWorker } from '../worker.ts';
 import { runCommand } from './run.ts';
 
@@ -40,10 +41,23 @@ const logger = new Logger((scope) => (level, message) => {
   else if (level === 'info' && scope.label === 'job') console.log(`${time} ${message}`);
 });
 
+async function refuseOldSchema(url: string): Promise<void> {
+  const sql = connect(url, { max: 1 });
+  try {
+    const pending = await pendingMigrationCount(sql);
+    if (pending > 0) {
+      throw new Error(`the database lacks ${pending} of the kit's migrations: run \`npm run migrate\` first`);
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
 runCommand(async () => {
   const url = databaseUrl();
-  // A wrong RACING_API_* setting would otherwise fail every API job one by one; refuse to start instead.
+  // A wrong RACING_API_* setting or an old schema would otherwise fail every job one by one; refuse to start.
   loadRacingApiConfig();
+  await refuseOldSchema(url);
   const o = {
     connectionString: url,
     concurrency: opts.concurrency,

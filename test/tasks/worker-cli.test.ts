@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, inject, test } from 'vitest';
+import { connect } from '../../src/db.ts';
+import { withDatabase } from '../global-setup.ts';
 import { useTestDatabase } from '../helpers/db.ts';
 import { addJob } from '../helpers/racing-worker.ts';
 
@@ -44,6 +46,22 @@ describe('npm run worker', () => {
     const [j] = await db.sql`select count(*)::int as n from graphile_worker.jobs where attempts = 0`;
     expect(j?.n).toBe(1);
     await db.sql`delete from graphile_worker._private_jobs`;
+  });
+
+  test('an unmigrated database stops it with the remedy: one line, exit 1', async () => {
+    const admin = connect(inject('adminUrl'), { max: 1 });
+    const name = `racing_kit_bare_${process.pid}`;
+    await admin.unsafe(`create database "${name}"`);
+    try {
+      const r = await startCli(['--once'], { DATABASE_URL: withDatabase(inject('adminUrl'), name) }).exited;
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toMatch(
+        /^error: the database lacks \d+ of the kit's migrations: run `npm run migrate` first$/,
+      );
+    } finally {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    }
   });
 
   test('--once drains the queue (an invalid payload is recorded) and exits 0', async () => {
