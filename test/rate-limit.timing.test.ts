@@ -263,19 +263,19 @@ describe('acquireSlot', () => {
 
   it('creates the bucket row on first use and keeps its interval and window in step with the configuration', async () => {
     const key = freshKey();
-    await acquireSlot(db.sql, { key, ratePerSec: 10, safetyMargin: 0 });
+    await acquireSlot(db.sql, { key, ratePerSec: 10 });
     expect(await slotRow(db.sql, key)).toMatchObject({
-      interval_ms: 100,
+      interval_ms: 102, // 1000 / 10 x (1 + the default 2% margin)
       sends: 1,
       window_limit: 10,
-      window_ms: 1000,
+      window_ms: 1010,
     });
-    await acquireSlot(db.sql, { key, ratePerSec: 25, safetyMargin: 0 });
-    expect(await slotRow(db.sql, key)).toMatchObject({ interval_ms: 40, sends: 2, window_limit: 25 });
+    await acquireSlot(db.sql, { key, ratePerSec: 25 });
+    expect(await slotRow(db.sql, key)).toMatchObject({ interval_ms: 40.8, sends: 2, window_limit: 25 });
   });
 
   it('rejects with the abort reason while waiting, and does not touch the table when already aborted', async () => {
-    const bucket: RateBucket = { key: freshKey(), ratePerSec: 0.5, safetyMargin: 0 }; // one per 2 s
+    const bucket: RateBucket = { key: freshKey(), ratePerSec: 0.5 }; // one per 2.04 s
     await acquireSlot(db.sql, bucket);
     const controller = new AbortController();
     const started = performance.now();
@@ -336,7 +336,7 @@ describe('acquireSlot', () => {
 
 describe('pushBack', () => {
   it('delays every worker: no caller on any client starts before the pushed-back time', async () => {
-    const bucket: RateBucket = { key: freshKey(), ratePerSec: 50, safetyMargin: 0 }; // 20 ms apart
+    const bucket: RateBucket = { key: freshKey(), ratePerSec: 50 }; // 20.4 ms apart
     await acquireSlot(db.sql, bucket);
     const other = connect(db.url, { max: 2 });
     try {
@@ -349,7 +349,7 @@ describe('pushBack', () => {
         }),
       );
       for (const wait of waits) expect(wait).toBeGreaterThanOrEqual(395);
-      // Spaced by the interval after the pause: 4 callers within 400 + 4 x 20 ms (plus scheduling).
+      // Spaced by the interval after the pause: 4 callers within 400 + 4 x 20.4 ms (plus scheduling).
       expect(Math.max(...waits)).toBeLessThan(800);
     } finally {
       await other.end({ timeout: 5 });
@@ -357,10 +357,10 @@ describe('pushBack', () => {
   });
 
   it('also turns back a caller that already holds a slot, which then queues behind the pause', async () => {
-    const bucket: RateBucket = { key: freshKey(), ratePerSec: 4, safetyMargin: 0 }; // 250 ms apart
+    const bucket: RateBucket = { key: freshKey(), ratePerSec: 4 }; // 255 ms apart
     await acquireSlot(db.sql, bucket);
     const holder = acquireSlot(db.sql, bucket).then(() => performance.now());
-    // Once its slot (250 ms away) is taken, a 429 elsewhere pauses the account for 600 ms.
+    // Once its slot (255 ms away) is taken, a 429 elsewhere pauses the account for 600 ms.
     await expect.poll(async () => (await slotRow(db.sql, bucket.key))?.ahead_ms).toBeGreaterThan(300);
     const pushedAt = performance.now();
     await pushBack(db.sql, bucket, 600);

@@ -74,8 +74,8 @@ describe('successful calls', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.status).toBe(200);
-    expect(result.data.results[0]?.runners[0]?.horse_id).toBe('hrs_42073850');
-    expect(result.data.results[0]?.runners[0]?.rpr).toBe('–');
+    expect(result.data.results[0]?.runners[0]?.horse_id).toBe('hrs_47475190');
+    expect(result.data.results[0]?.runners[0]?.tsr).toBe('–');
     expect(result.data.total).toBe(31);
     expect(result.body).toEqual(resultsPageBody);
     expect(result.bytes).toBe(Buffer.byteLength(JSON.stringify(resultsPageBody)));

@@ -2,8 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { fetchRacecardsDay, fetchResultsDay } from '../../src/racing/fetch-day.ts';
 import type { RacingApiClient } from '../../src/racing-api/client.ts';
 import { type ApiResult, TransientApiError } from '../../src/racing-api/result.ts';
+import { resultRace, resultRunner } from '../helpers/api-fixtures.ts';
 import { useTestDatabase } from '../helpers/db.ts';
-import { resultRace, resultRunner } from './fixtures.ts';
 
 const db = useTestDatabase();
 const TODAY = '2025-06-01';

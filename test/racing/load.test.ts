@@ -1,9 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import { dedupeRows, HORSES, loadDayRows, upsertRows } from '../../src/racing/load.ts';
 import { racecardRows, resultRows } from '../../src/racing/rows.ts';
+import {
+  irishResultRace,
+  racecardRace,
+  racecardRunner,
+  resultRace,
+  resultRunner,
+} from '../helpers/api-fixtures.ts';
 import { useTestDatabase } from '../helpers/db.ts';
 import { racingChecksums } from '../helpers/racing-tables.ts';
-import { irishResultRace, racecardRace, racecardRunner, resultRace, resultRunner } from './fixtures.ts';
 
 const db = useTestDatabase();
 

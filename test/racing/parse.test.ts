@@ -18,7 +18,7 @@ import {
   weightStLbs,
 } from '../../src/racing/parse.ts';
 import { racecardRows, resultRows } from '../../src/racing/rows.ts';
-import { irishResultRace, racecardRace, resultRace } from './fixtures.ts';
+import { irishResultRace, racecardRace, resultRace } from '../helpers/api-fixtures.ts';
 
 describe('empty markers', () => {
   test("hyphen, en dash and '' are NULL; other text is trimmed", () => {

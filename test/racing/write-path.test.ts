@@ -4,8 +4,8 @@ import { describe, expect, test } from 'vitest';
 import { HORSES, loadDayRows, RACECARD_RUNNERS, upsertRows } from '../../src/racing/load.ts';
 import { enqueueEnrichJobs } from '../../src/racing/queue.ts';
 import { emptyDayRows, resultRows } from '../../src/racing/rows.ts';
+import { resultRace, resultRunner } from '../helpers/api-fixtures.ts';
 import { useTestDatabase } from '../helpers/db.ts';
-import { resultRace, resultRunner } from './fixtures.ts';
 
 const db = useTestDatabase();
 

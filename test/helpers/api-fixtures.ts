@@ -1,4 +1,4 @@
-// Pages shaped like the real responses quoted in racing-api.md §6-§7 (trimmed), for parse/load tests.
+// Pages shaped like the real responses quoted in racing-api.md §6-§7 (trimmed), shared by the client, parse and load tests.
 
 export function racecardRace(overrides: Record<string, unknown> = {}) {
   return {
