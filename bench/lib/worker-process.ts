@@ -5,9 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { watchMemory } from './measure.ts';
 
 const WORKER_CLI = fileURLToPath(new URL('../../src/cli/worker.ts', import.meta.url));
-// The heap cap of `npm run worker` (package.json): V8 otherwise grows the heap with the allocation rate of a fast
-// backfill (330 MB RSS over 120 days) although the live data is far smaller.
-const WORKER_HEAP_FLAG = `--max-old-space-size=${process.env.WORKER_HEAP_MB ?? 192}`;
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -23,7 +20,7 @@ export function spawnWorker(
   opts: { echo?: boolean } = {},
 ): WorkerProcess {
   // Only what the worker needs: PATH plus the given variables (no inherited credentials or URLs).
-  const child = spawn(process.execPath, [WORKER_HEAP_FLAG, WORKER_CLI, ...args], {
+  const child = spawn(process.execPath, [WORKER_CLI, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
