@@ -103,6 +103,7 @@ async function workerMemory(days: number): Promise<{ peakRss: number; runners: n
       select (select count(*) from ra_mst_runners)::int as runners,
              (select count(*) from fetch_state where status = 'done')::int as done`;
     if (row?.done !== days) throw new Error(`${row?.done ?? 0} of ${days} dates done`);
+    console.log(`  worker: ${exit.output.trim().split('\n').pop()}`);
     return { peakRss: exit.peakRss, runners: row.runners, ms };
   } finally {
     await sim.close();

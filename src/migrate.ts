@@ -1,9 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { runMigrations as runWorkerMigrations } from 'graphile-worker';
-import { connect, type Sql } from './db.ts';
+import { connect } from './db.ts';
 import { quietWorkerLogger } from './worker-logger.ts';
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('../migrations', import.meta.url));
@@ -31,21 +30,4 @@ export async function migrateDatabase(url: string): Promise<void> {
   } finally {
     await sql.end();
   }
-}
-
-/**
- * How many of the kit's migrations this database lacks, by the migrator's own rule (entries newer than the
- * last applied one). Workers refuse to start on an old schema instead of failing job by job.
- */
-export async function pendingMigrationCount(sql: Sql): Promise<number> {
-  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
-  const applied = await sql<{ last: string | null }[]>`
-    select max(created_at)::text as last from drizzle.__drizzle_migrations`.catch(
-    (error: { code?: string }) => {
-      if (error.code === '42P01' || error.code === '3F000') return [{ last: null }]; // never migrated
-      throw error;
-    },
-  );
-  const last = Number(applied[0]?.last ?? 0);
-  return migrations.filter((m) => m.folderMillis > last).length;
 }

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { Logger } from 'graphile-worker';
 import { loadRacingApiConfig } from '../config.ts';
 import { connect, databaseUrl, describeTarget } from '../db.ts';
-import { pendingMigrationCount } from '../migrate.ts';
+import { pendingMigrationCount } from '../schema-version.ts';
 import { drainQueue, startWorker } from '../worker.ts';
 import { runCommand } from './run.ts';
 
@@ -68,7 +68,13 @@ runCommand(async () => {
   if (opts.once) {
     const started = performance.now();
     await drainQueue(o);
-    console.log(`queue drained on ${describeTarget(url)} in ${Math.round(performance.now() - started)} ms`);
+    const mb = (bytes: number) => Math.round(bytes / 1e6);
+    const m = process.memoryUsage();
+    console.log(
+      `queue drained on ${describeTarget(url)} in ${Math.round(performance.now() - started)} ms ` +
+        `(memory: ${mb(m.rss)} MB resident, ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB heap, ` +
+        `${mb(m.external)} MB external, ${mb(m.arrayBuffers)} MB array buffers)`,
+    );
     return 0;
   }
   const runner = await startWorker(o);
