@@ -236,6 +236,37 @@ function pedigreeNames(r: { sire?: S; dam?: S; damsire?: S }) {
   };
 }
 
+/** Ancestor ids as a runner carries them (horse, pedigree and runner rows all store them). */
+function ancestorIds(r: { sire_id?: S; dam_id?: S; damsire_id?: S }) {
+  return { sire_id: id(r.sire_id), dam_id: id(r.dam_id), damsire_id: id(r.damsire_id) };
+}
+
+/** The runner columns both sources fill from same-named fields; each source adds its own. */
+function sharedRunnerFields(
+  raceId: string,
+  horseId: string,
+  horseName: string | null,
+  sexCodeValue: string | null,
+  r: ResultRunnerIn | RacecardRunnerIn,
+): Row {
+  return {
+    race_id: raceId,
+    horse_id: horseId,
+    jockey_id: id(r.jockey_id),
+    trainer_id: id(r.trainer_id),
+    owner_id: id(r.owner_id),
+    horse_name: horseName,
+    number: integer(r.number),
+    draw: integer(r.draw),
+    age: integer(r.age),
+    sex_code: sexCodeValue,
+    headgear: text(r.headgear),
+    rpr: integer(r.rpr),
+    ...ancestorIds(r),
+    silk_url: text(r.silk_url),
+  };
+}
+
 export function resultRows(races: readonly ResultRaceIn[]): DayRows {
   const out = emptyDayRows();
   for (const race of races) {
@@ -290,42 +321,18 @@ export function resultRows(races: readonly ResultRaceIn[]): DayRows {
         name: horse.name,
         sex_code: code,
         region: horse.region,
-        sire_id: id(r.sire_id),
-        dam_id: id(r.dam_id),
-        damsire_id: id(r.damsire_id),
+        ...ancestorIds(r),
       });
-      out.pedigrees.push({
-        horse_id: horseId,
-        sire_id: id(r.sire_id),
-        dam_id: id(r.dam_id),
-        damsire_id: id(r.damsire_id),
-        ...pedigreeNames(r),
-        region: horse.region,
-      });
+      out.pedigrees.push({ horse_id: horseId, ...ancestorIds(r), ...pedigreeNames(r), region: horse.region });
       const pos = position(r.position);
       const prize = money(r.prize, defaultCurrency);
       out.runners.push({
-        race_id: raceId,
-        horse_id: horseId,
-        jockey_id: id(r.jockey_id),
-        trainer_id: id(r.trainer_id),
-        owner_id: id(r.owner_id),
-        horse_name: horse.name,
-        number: integer(r.number),
-        draw: integer(r.draw),
-        age: integer(r.age),
-        sex_code: code,
+        ...sharedRunnerFields(raceId, horseId, horse.name, code, r),
         weight_lbs: integer(r.weight_lbs) ?? stonesPoundsToLbs(r.weight),
         weight_st_lbs: weightStLbs(r.weight),
-        headgear: text(r.headgear),
         ofr: integer(r.or),
-        rpr: integer(r.rpr),
         ts: integer(r.tsr),
         jockey_claim_lbs: integer(r.jockey_claim_lbs),
-        sire_id: id(r.sire_id),
-        dam_id: id(r.dam_id),
-        damsire_id: id(r.damsire_id),
-        silk_url: text(r.silk_url),
         position: pos.position,
         position_num: pos.positionNum,
         sp: text(r.sp),
@@ -401,15 +408,11 @@ export function racecardRows(races: readonly RacecardRaceIn[]): DayRows {
         colour: text(r.colour),
         region,
         breeder: text(r.breeder),
-        sire_id: id(r.sire_id),
-        dam_id: id(r.dam_id),
-        damsire_id: id(r.damsire_id),
+        ...ancestorIds(r),
       });
       out.pedigrees.push({
         horse_id: horseId,
-        sire_id: id(r.sire_id),
-        dam_id: id(r.dam_id),
-        damsire_id: id(r.damsire_id),
+        ...ancestorIds(r),
         ...pedigreeNames(r),
         breeder: text(r.breeder),
         region,
@@ -420,28 +423,13 @@ export function racecardRows(races: readonly RacecardRaceIn[]): DayRows {
         if (name) out.bookmakers.push({ name });
       }
       out.runners.push({
-        race_id: raceId,
-        horse_id: horseId,
-        jockey_id: id(r.jockey_id),
-        trainer_id: id(r.trainer_id),
-        owner_id: id(r.owner_id),
-        horse_name: horse.name,
-        number: integer(r.number),
-        draw: integer(r.draw),
-        age: integer(r.age),
-        sex_code: code,
+        ...sharedRunnerFields(raceId, horseId, horse.name, code, r),
         weight_lbs: integer(r.lbs),
-        headgear: text(r.headgear),
         headgear_run: text(r.headgear_run),
         wind_surgery: text(r.wind_surgery),
         wind_surgery_run: text(r.wind_surgery_run),
         ofr: integer(r.ofr),
-        rpr: integer(r.rpr),
         ts: integer(r.ts),
-        sire_id: id(r.sire_id),
-        dam_id: id(r.dam_id),
-        damsire_id: id(r.damsire_id),
-        silk_url: text(r.silk_url),
         form: text(r.form),
         last_run_days: integer(r.last_run),
         trainer_rtf: integer(r.trainer_rtf),
