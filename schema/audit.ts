@@ -63,8 +63,8 @@ export const fetchState = pgTable(
   ],
 );
 
-// Raw API responses, so data can be re-derived without fetching again. Invalid responses are kept too
-// (body_text when the body was not JSON), with the validation error beside them.
+// Raw API responses, so data can be re-derived without fetching again: the body as the exact text the API
+// sent (query it with body::jsonb). Invalid responses are kept too, with the validation error beside them.
 export const rawResponses = pgTable(
   'raw_responses',
   {
@@ -74,8 +74,7 @@ export const rawResponses = pgTable(
     date: date('date'),
     page: integer('page'),
     status: integer('status').notNull(),
-    body: jsonb('body'),
-    bodyText: text('body_text'),
+    body: text('body'),
     valid: boolean('valid').notNull(),
     validationError: text('validation_error'),
     fetchedAt: timestamptz('fetched_at').notNull().defaultNow(),

@@ -157,9 +157,12 @@ export const raMstRunners = pgTable(
     horseId: text('horse_id')
       .notNull()
       .references(() => raHorses.id),
-    jockeyId: text('jockey_id').references(() => raJockeys.id),
-    trainerId: text('trainer_id').references(() => raTrainers.id),
-    ownerId: text('owner_id').references(() => raOwners.id),
+    // No foreign keys or indexes on the people: the loader writes them from the same page in the same
+    // transaction, v_orphaned_runners checks it, and the three checks plus three index inserts per runner
+    // were ~40% of a date's runner upsert (migration 0011). Index them if you query runners by person.
+    jockeyId: text('jockey_id'),
+    trainerId: text('trainer_id'),
+    ownerId: text('owner_id'),
     horseName: text('horse_name'),
     number: integer('number'),
     draw: integer('draw'),
@@ -203,8 +206,5 @@ export const raMstRunners = pgTable(
   (t) => [
     unique('ra_mst_runners_race_horse_key').on(t.raceId, t.horseId),
     index('ra_mst_runners_horse_idx').on(t.horseId),
-    index('ra_mst_runners_jockey_idx').on(t.jockeyId),
-    index('ra_mst_runners_trainer_idx').on(t.trainerId),
-    index('ra_mst_runners_owner_idx').on(t.ownerId),
   ],
 );

@@ -178,6 +178,17 @@ describe('v_entity_counts and v_orphaned_runners', () => {
       { race_id: 'rac_lost', horse_id: 'hrs_lost', missing: 'horse and race' },
     ]);
   });
+
+  test('lists runners whose jockey, trainer or owner row is missing (no foreign keys on the people)', async () => {
+    await horse('hrs_1');
+    await horse('hrs_2');
+    await race('rac_1', '2024-01-01');
+    await db.sql`insert into ra_jockeys (id) values ('jky_1')`;
+    await db.sql`insert into ra_mst_runners (race_id, horse_id, jockey_id, trainer_id, owner_id)
+                 values ('rac_1', 'hrs_1', 'jky_1', null, null), ('rac_1', 'hrs_2', 'jky_gone', 'trn_gone', 'own_gone')`;
+    const rows = await db.sql`select horse_id, missing from v_orphaned_runners order by runner_id`;
+    expect(rows).toEqual([{ horse_id: 'hrs_2', missing: 'jockey and trainer and owner' }]);
+  });
 });
 
 describe('v_l1_null_counts', () => {

@@ -174,7 +174,7 @@ export async function breakdownDayLoads(
             date,
             page: 0,
             status: page.status,
-            body: page.body,
+            body: page.bodyText,
             valid: true,
           },
         ]),

@@ -150,7 +150,7 @@ function judge<T>(
   if (outcome.kind === 'failure') return { kind: 'retry', error: outcome.error };
   const { status } = outcome;
   const body = outcome.isJson ? outcome.json : null;
-  const bodyText = outcome.isJson || outcome.text === '' ? null : outcome.text;
+  const bodyText = outcome.text === '' ? null : outcome.text;
 
   if (status >= 200 && status < 300) {
     if (!outcome.isJson) {
@@ -164,7 +164,7 @@ function judge<T>(
       return {
         kind: 'done',
         error: null,
-        result: { ok: true, status, data: parsed.data, body: outcome.json, bytes: outcome.bytes },
+        result: { ok: true, status, data: parsed.data, bodyText: outcome.text, bytes: outcome.bytes },
       };
     }
     const issue = parsed.error.issues[0];
@@ -176,7 +176,8 @@ function judge<T>(
   }
 
   const detail =
-    fastApiDetail(body) ?? (bodyText ? oneLine(bodyText, 200) : outcome.statusText || 'no detail');
+    fastApiDetail(body) ??
+    (bodyText && !outcome.isJson ? oneLine(bodyText, 200) : outcome.statusText || 'no detail');
   const terminalReason: Partial<Record<number, TerminalReason>> = {
     401: 'unauthorized',
     403: 'forbidden',

@@ -8,8 +8,8 @@ export type ApiResult<T> =
       ok: true;
       status: number;
       data: T;
-      /** The JSON exactly as received (before zod), for the raw archive. */
-      body: unknown;
+      /** The body exactly as received (before JSON parsing and zod), for the raw archive. */
+      bodyText: string;
       /** Size of the body in bytes. */
       bytes: number;
     }
@@ -19,7 +19,7 @@ export type ApiResult<T> =
       status: number;
       /** The JSON body, or null when the body was empty or not JSON. */
       body: unknown | null;
-      /** The body as text when it was not JSON (else null). */
+      /** The body exactly as received, JSON or not, for the raw archive (null when empty). */
       bodyText: string | null;
       /** One line, safe to store: never holds credentials. */
       error: string;

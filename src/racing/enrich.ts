@@ -60,7 +60,7 @@ export async function enrichHorse(
     const region = existing?.region ?? named.region;
     await db.begin(async (tx) => {
       await storeRawResponses(tx, [
-        { endpoint: 'horses', requestKey, status: res.status, body: res.body, valid: true },
+        { endpoint: 'horses', requestKey, status: res.status, body: res.bodyText, valid: true },
       ]);
       await upsertRows(tx, HORSES, [
         {
@@ -103,8 +103,7 @@ export async function enrichHorse(
           endpoint: 'horses',
           requestKey,
           status: res.status,
-          body: res.body,
-          bodyText: res.bodyText,
+          body: res.bodyText,
           valid: true,
         },
       ]);
@@ -122,8 +121,7 @@ export async function enrichHorse(
           endpoint: 'horses',
           requestKey,
           status: res.status,
-          body: res.body,
-          bodyText: res.body === null ? res.bodyText : null,
+          body: res.bodyText,
           valid: false,
           validationError: res.path ? `${res.path}: ${res.error}` : res.error,
         },

@@ -14,6 +14,7 @@ import { type DaySource, loadDayRows } from './load.ts';
 import { enqueueEnrichJobs } from './queue.ts';
 import { type RawResponse, storeRawResponses } from './raw.ts';
 import { type DayRows, racecardRows, resultRows } from './rows.ts';
+import { skipCommitFlush } from './task-db.ts';
 
 export interface FetchDayOptions {
   date: string;
@@ -179,8 +180,7 @@ async function fetchDay<P extends PageData>(
           date: o.date,
           page,
           status: res.status,
-          body: res.body,
-          bodyText: res.bodyText,
+          body: res.bodyText,
           valid: true,
         });
         break;
@@ -194,7 +194,7 @@ async function fetchDay<P extends PageData>(
       date: o.date,
       page,
       status: res.status,
-      body: res.body,
+      body: res.bodyText,
       valid: true,
     });
     items.push(...pageItems);
@@ -236,7 +236,8 @@ async function writeDay(
     // transaction's connection and the server runs them in this order (raw pages, entities, races,
     // runners, checkpoint, enrich jobs after the horses they read). Waiting a round trip per statement
     // cost more than several of the statements themselves on a busy 2-core machine.
-    const [, , , queued] = await Promise.all([
+    const [, , , , queued] = await Promise.all([
+      skipCommitFlush(tx),
       storeRawResponses(tx, raws),
       loadDayRows(tx, source, rows),
       tx`
@@ -276,8 +277,7 @@ async function recordFailure(
           date: o.date,
           page,
           status: res.status,
-          body: res.body,
-          bodyText: res.body === null ? res.bodyText : null,
+          body: res.bodyText,
           valid: false,
           validationError: res.path ? `${res.path}: ${res.error}` : res.error,
         },

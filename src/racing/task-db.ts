@@ -5,6 +5,7 @@
 // close it when the last runner on that database ends.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { TransactionSql } from 'postgres';
 import { connect, databaseUrl, type Sql } from '../db.ts';
 
 const clients = new Map<string, Sql>();
@@ -50,4 +51,16 @@ export function taskSql(): Sql {
     clients.set(url, sql);
   }
   return sql;
+}
+
+/**
+ * First statement of a task's data transaction: its COMMIT does not wait for the WAL flush. Safe here
+ * because the job's completion is committed afterwards with the default synchronous commit, and flushing
+ * that later commit record flushes ours with it (WAL is written in order). A server crash in between loses
+ * the rows, the checkpoint and the completion together, so the job runs again and nothing is half-done
+ * (called outside a job, a crash within wal_writer_delay can lose a whole write, never part of one).
+ * Saved ~10 ms (a third) of a results date's write on this machine's disk.
+ */
+export function skipCommitFlush(tx: TransactionSql): Promise<unknown> {
+  return tx`set local synchronous_commit = off`.execute();
 }

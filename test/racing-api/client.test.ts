@@ -77,7 +77,7 @@ describe('successful calls', () => {
     expect(result.data.results[0]?.runners[0]?.horse_id).toBe('hrs_47475190');
     expect(result.data.results[0]?.runners[0]?.tsr).toBe('–');
     expect(result.data.total).toBe(31);
-    expect(result.body).toEqual(resultsPageBody);
+    expect(result.bodyText).toBe(JSON.stringify(resultsPageBody));
     expect(result.bytes).toBe(Buffer.byteLength(JSON.stringify(resultsPageBody)));
 
     expect(s.requests).toHaveLength(1);
@@ -147,7 +147,7 @@ describe('successful calls', () => {
     const s = await serve((_req, res) => json(res, 200, empty));
     const result = await createRacingApiClient({ config: configFor(s), sql: db.sql }).resultsPage(page);
     expect(result.ok && result.data.results).toEqual([]);
-    expect(result.ok && result.body).toEqual(empty);
+    expect(result.ok && JSON.parse(result.bodyText)).toEqual(empty);
   });
 
   it('sends no Authorization header when no credentials are configured', async () => {
@@ -383,7 +383,7 @@ describe('terminal answers are returned, never retried', () => {
   ])('$status -> $reason after exactly one request', async ({ status, body, reason, error }) => {
     const s = await serve((_req, res) => json(res, status, body));
     const result = await createRacingApiClient({ config: configFor(s), sql: db.sql }).racecardsPage(page);
-    expect(result).toEqual({ ok: false, reason, status, body, bodyText: null, error });
+    expect(result).toEqual({ ok: false, reason, status, body, bodyText: JSON.stringify(body), error });
     expect(s.requests).toHaveLength(1);
     expect((await auditRows()).map((r) => [r.status, r.attempt, r.error])).toEqual([[status, 1, error]]);
   });
@@ -413,6 +413,7 @@ describe('terminal answers are returned, never retried', () => {
     expect(result.reason).toBe('invalid');
     expect(result.path).toBe('results.0.runners.0.horse_id');
     expect(result.body).toEqual(broken);
+    expect(result.bodyText).toBe(JSON.stringify(broken));
     expect(result.error).toMatch(
       /^The Racing API \/v1\/results answered 200 with an unexpected shape at results\.0\.runners\.0\.horse_id: /,
     );

@@ -36,7 +36,7 @@ function scriptedClient(answers: Answer[]) {
 
 function page(races: unknown[], total: number, skip = 0): ApiResult<unknown> {
   const data = { results: races, total, limit: 50, skip, query: [] };
-  return { ok: true, status: 200, data, body: data, bytes: 100 };
+  return { ok: true, status: 200, data, bodyText: JSON.stringify(data), bytes: 100 };
 }
 
 const races = (date: string, n: number, from = 0) =>
@@ -74,8 +74,14 @@ describe('fetch one results day', () => {
       races: 70,
       http_status: 200,
     });
-    const raw = await db.sql`select request_key from raw_responses where date = ${date} order by page`;
+    const raw = await db.sql`select request_key, body, body::jsonb -> 'skip' as skip
+                             from raw_responses where date = ${date} order by page`;
     expect(raw.map((r) => r.request_key)).toEqual([`results:${date}:gb,ire:0`, `results:${date}:gb,ire:50`]);
+    // The archive holds each page exactly as the API sent it, and stays queryable as JSON.
+    expect(raw[1]?.body).toBe(
+      JSON.stringify({ results: races(date, 20, 50), total: 70, limit: 50, skip: 50, query: [] }),
+    );
+    expect(raw.map((r) => r.skip)).toEqual([0, 50]);
   });
 
   test('an empty page ends paging even when total overstates', async () => {
