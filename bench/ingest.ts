@@ -4,12 +4,13 @@
 // temporary table + INSERT … ON CONFLICT). Then the database time per date page, measured by running the
 // task's library call (fetchResultsDay) on prefetched pages. Targets (issue 5): >= 60% of the ceiling;
 // database time per date <= 25 ms (5% of the 500 ms request slot at 2 requests/s).
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { addDays } from '../src/racing/dates.ts';
 import { type Benchmark, positiveInt } from './lib/benchmark.ts';
 import { copyCeiling } from './lib/ceiling.ts';
 import { createBenchDatabase } from './lib/db.ts';
-import { median, quantile } from './lib/measure.ts';
+import { median, postgresCpuMs, procCpuMs, quantile } from './lib/measure.ts';
 import {
   breakdownDayLoads,
   datesFrom,
@@ -55,6 +56,8 @@ async function run(o: IngestOptions): Promise<boolean> {
     sim.resetStats();
     // This process mostly serves the simulator during the run: its CPU time is the API's share of the machine.
     const cpuBefore = process.cpuUsage();
+    const pgCpuBefore = postgresCpuMs();
+    const workerCpuBefore = procCpuMs('self').children;
     const worker = spawnWorker(
       ['--once', '--concurrency', String(o.concurrency)],
       workerEnv(db.url, sim, o.rate),
@@ -64,6 +67,11 @@ async function run(o: IngestOptions): Promise<boolean> {
       throw new Error(`worker exited with ${exit.code}: ${exit.output.trim().split('\n').pop()}`);
     const cpu = process.cpuUsage(cpuBefore);
     const simCpuMs = (cpu.user + cpu.system) / 1000;
+    // The worker has exited and been waited for: its CPU time is now in this process's children's time.
+    const workerCpuMs = procCpuMs('self').children - workerCpuBefore;
+    const pgCpuAfter = postgresCpuMs();
+    const pgCpuMs =
+      pgCpuBefore === undefined || pgCpuAfter === undefined ? Number.NaN : pgCpuAfter - pgCpuBefore;
     const stats = sim.stats();
     const [state] = await db.sql<
       { done: number; pages: number; last: number; races: number; runners: number }[]
@@ -78,7 +86,9 @@ async function run(o: IngestOptions): Promise<boolean> {
     const pipelineMs = state.last - first;
     const pipelineRate = state.runners / (pipelineMs / 1000);
 
+    const pgCeilingBefore = postgresCpuMs() ?? Number.NaN;
     const ceiling = await copyCeiling(db.sql);
+    const ceilingPgCpuMs = (postgresCpuMs() ?? Number.NaN) - pgCeilingBefore;
     const ceilingRate = ceiling.rows / (ceiling.ms / 1000);
 
     // Database time per date, on dates before the benchmarked range (new races and runners, entities
@@ -132,6 +142,34 @@ async function run(o: IngestOptions): Promise<boolean> {
       `Where the per-date write goes (same steps as the task's transaction, median over ${o.dbDates} other dates)`,
       ['step', 'rows', 'median'],
       steps.map((s) => [s.step, s.rows, fmtMs(s.medianMs)]),
+    );
+    // Where the machine's cores went during the pipeline, per date: the share of the ceiling the pipeline
+    // could reach if every core of the machine did nothing else (its CPU work per date is what bounds it).
+    const cores = availableParallelism();
+    const cpuPerDate = (ms: number) => ms / o.days;
+    const pipelineCpuPerDate = cpuPerDate(pgCpuMs + workerCpuMs + simCpuMs);
+    const ceilingCpuPerDate = (ceilingPgCpuMs / ceiling.rows) * (state.runners / o.days);
+    const bound = ((cores * 1000) / pipelineCpuPerDate) * (state.runners / o.days);
+    printTable(
+      `CPU time per date during the pipeline (${cores} cores; PostgreSQL = every postgres process of the server)`,
+      [
+        'PostgreSQL',
+        'worker process',
+        'simulator',
+        'all',
+        'ceiling (PostgreSQL, same runners)',
+        'pipeline bound',
+      ],
+      [
+        [
+          fmtMs(cpuPerDate(pgCpuMs)),
+          fmtMs(cpuPerDate(workerCpuMs)),
+          fmtMs(cpuPerDate(simCpuMs)),
+          fmtMs(pipelineCpuPerDate),
+          fmtMs(ceilingCpuPerDate),
+          `${fmtRate(bound, 'runner')} = ${fmtPct(bound / ceilingRate)} of the ceiling with ${cores} cores fully busy`,
+        ],
+      ],
     );
     const share = pipelineRate / ceilingRate;
     const checks: Check[] = [

@@ -1,5 +1,5 @@
 // Timing and memory helpers shared by the benchmarks.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();
@@ -60,4 +60,50 @@ export function watchMemory(pid: number, intervalMs = 100) {
       return { peak, samples };
     },
   };
+}
+
+// Linux clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on every mainstream kernel).
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system, ms) of a process and of its children it has waited for; 0 once it is gone. */
+export function procCpuMs(pid: number | 'self'): { own: number; children: number } {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return { own: 0, children: 0 };
+  }
+  // Fields after the command name (which may contain spaces), starting at field 3 (state).
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+  const ms = (ticks: number) => (ticks / TICKS_PER_SECOND) * 1000;
+  return { own: ms((f[11] ?? 0) + (f[12] ?? 0)), children: ms((f[13] ?? 0) + (f[14] ?? 0)) };
+}
+
+/**
+ * CPU time (ms) used so far by the PostgreSQL server on this machine: every live `postgres` process plus
+ * the exited backends the postmaster has reaped. Undefined when /proc is not readable (not Linux).
+ */
+export function postgresCpuMs(): number | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return undefined;
+  }
+  let total = 0;
+  for (const pid of pids) {
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm !== 'postgres') continue;
+    const cpu = procCpuMs(Number(pid));
+    total += cpu.own + cpu.children;
+  }
+  return total;
 }

@@ -20,6 +20,7 @@ import {
 import { enqueueEnrichJobs } from '../../src/racing/queue.ts';
 import { storeRawResponses } from '../../src/racing/raw.ts';
 import { type Row, resultRows } from '../../src/racing/rows.ts';
+import { skipCommitFlush } from '../../src/racing/task-db.ts';
 import { type ApiResult, createRacingApiClient, type RacingApiClient } from '../../src/racing-api/client.ts';
 import type { ResultsPage } from '../../src/racing-api/schemas.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
@@ -166,7 +167,8 @@ export async function breakdownDayLoads(
     const rows = resultRows(items as unknown as Parameters<typeof resultRows>[0]);
     const started = performance.now();
     await sql.begin(async (tx) => {
-      await time('raw_responses (page JSON)', 1, () =>
+      await skipCommitFlush(tx);
+      await time('raw_responses (page text)', 1, () =>
         storeRawResponses(tx, [
           {
             endpoint: 'results',
