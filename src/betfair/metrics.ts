@@ -30,3 +30,14 @@ export const L1_BACK_SIZE_COLUMNS = [
 export function isMetricColumn(name: string): boolean {
   return METRIC_COLUMNS.includes(name);
 }
+
+/** The fields derive_ladder_back_l1() (migration 0011) fills: level-1 back price and size of each role. */
+export const L1_BACK_COLUMNS = ROLES.flatMap((role) => [
+  `${role}_best_back`,
+  `${role}_best_back_size_l1`,
+]) as readonly string[];
+
+/** The cheapest derivation that fills every one of these columns. */
+export function deriveFunction(cols: readonly string[]): string {
+  return cols.every((c) => L1_BACK_COLUMNS.includes(c)) ? 'derive_ladder_back_l1' : 'derive_ladder_metrics';
+}

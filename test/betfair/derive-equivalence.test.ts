@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import { fillSql } from '../../src/betfair/backfill.ts';
+import { L1_BACK_COLUMNS, L1_BACK_SIZE_COLUMNS } from '../../src/betfair/metrics.ts';
 import { useTestDatabase } from '../helpers/db.ts';
 import { AWAY, book, DRAW, HOME, lv, reportBook, runner } from '../helpers/ladder.ts';
 
@@ -234,6 +236,59 @@ async function differences(cases: Case[], swapOldIds = false) {
     return [...rows];
   });
 }
+
+// derive_ladder_back_l1() (migration 0011) must give derive_ladder_metrics()'s level-1 back price and size
+// of each role, field by field, and NULL in every other field.
+const L1_FIELDS = ['home', 'away', 'draw'].flatMap((r) => [`${r}_best_back`, `${r}_best_back_size_l1`]);
+
+async function l1Differences(cases: Case[]) {
+  const same = L1_FIELDS.map(
+    (col) =>
+      `(l1).${col} IS NOT DISTINCT FROM (f).${col} AND (l1).${col}::text IS NOT DISTINCT FROM (f).${col}::text`,
+  ).join(' AND ');
+  const rows = await db.sql.unsafe(
+    `SELECT c.n, c.raw, l1::text AS l1, f::text AS f
+     FROM jsonb_to_recordset($1::text::jsonb) AS c(n int, raw text, h bigint, a bigint, d bigint)
+     CROSS JOIN LATERAL (SELECT derive_ladder_back_l1(c.raw::jsonb, c.h, c.a, c.d) AS l1,
+                                derive_ladder_metrics(c.raw::jsonb, c.h, c.a, c.d) AS f) x
+     WHERE NOT (${same})
+        OR EXISTS (SELECT FROM jsonb_each(to_jsonb(l1)) e(k, v) WHERE k <> ALL ($2::text[]) AND v <> 'null')`,
+    [j(cases.map((c, n) => ({ n, raw: c.raw, h: c.ids[0], a: c.ids[1], d: c.ids[2] }))), L1_FIELDS],
+  );
+  return [...rows];
+}
+
+describe('derive_ladder_back_l1 equals derive_ladder_metrics on the level-1 back fields', () => {
+  test('on every edge case, with several role id mappings', async () => {
+    expect(await l1Differences(edgeCases())).toEqual([]);
+  });
+
+  test('on 3,000 generated books (seeded)', async () => {
+    expect(await l1Differences(randomCases(3000, 20260214))).toEqual([]);
+  });
+
+  test('the backfill uses it only when every requested column is one of its six', () => {
+    const fn = (cols: readonly string[]) => fillSql(cols).match(/derive_ladder_\w+/)?.[0];
+    expect(fn(L1_BACK_SIZE_COLUMNS)).toBe('derive_ladder_back_l1');
+    expect(fn(L1_BACK_COLUMNS)).toBe('derive_ladder_back_l1');
+    expect(fn(['home_best_back', 'home_best_lay'])).toBe('derive_ladder_metrics');
+    expect(fn(['total_volume'])).toBe('derive_ladder_metrics');
+  });
+
+  test('the comparison is not vacuous: filled where the full derivation fills, and a swap differs', async () => {
+    const [row] = await db.sql.unsafe<{ l1: string }[]>(
+      'SELECT derive_ladder_back_l1($1::text::jsonb, $2, $3, $4)::text AS l1',
+      [j(reportBook()), ...ROLE_IDS],
+    );
+    expect(row?.l1).toContain('21.53');
+    const swapped = await db.sql.unsafe(
+      `SELECT 1 WHERE (derive_ladder_back_l1($1::text::jsonb, $3, $2, $4)).home_best_back_size_l1
+                 IS DISTINCT FROM (derive_ladder_metrics($1::text::jsonb, $2, $3, $4)).home_best_back_size_l1`,
+      [j(reportBook()), ...ROLE_IDS],
+    );
+    expect(swapped).toHaveLength(1);
+  });
+});
 
 describe('single-pass derive_ladder_metrics equals the 0003/0004 derivation', () => {
   test('on every edge case, with several role id mappings', async () => {
