@@ -4,6 +4,7 @@ import {
   type BackfillRun,
   backfillParamsSchema,
   createRun,
+  DEFAULT_BATCH_SIZE,
   getRun,
   runLadderBackfill,
 } from '../betfair/backfill.ts';
@@ -28,7 +29,7 @@ const program = new Command('ladder:backfill')
   )
   .option('--dry-run', 'count what would change, change nothing')
   .option('--limit <n>', 'at most n candidate snapshots (rows with a NULL in a chosen column)', positive)
-  .option('--batch-size <n>', 'snapshots per batch and commit', positive, 500)
+  .option('--batch-size <n>', 'snapshots per batch and commit', positive, DEFAULT_BATCH_SIZE)
   .option(
     '--columns <list>',
     `comma-separated columns (default: all ${METRIC_COLUMNS.length} metrics)`,
