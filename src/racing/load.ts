@@ -266,7 +266,7 @@ export function dedupeRows(rows: readonly Row[], key: readonly string[]): Row[] 
       byKey.set(k, { ...row });
       continue;
     }
-    for (const [c, v] of Object.entries(row)) if (v !== null && v !== undefined) previous[c] = v;
+    for (const c in row) if (row[c] !== null && row[c] !== undefined) previous[c] = row[c];
   }
   // Key order: concurrent jobs sharing entities (jockeys, courses, horses) then lock rows in the same order
   // and cannot deadlock each other.
@@ -375,7 +375,7 @@ export function upsertRows(db: Db, spec: TableSpec, rows: readonly Row[]): Promi
   const count: UpsertCount = { rows: unique.length, inserted: 0, updated: 0 };
   if (unique.length === 0) return Promise.resolve(count);
   const present = new Set<string>();
-  for (const row of unique) for (const [c, v] of Object.entries(row)) if (v !== undefined) present.add(c);
+  for (const row of unique) for (const c in row) if (row[c] !== undefined) present.add(c);
   for (const k of spec.key)
     if (!present.has(k)) return Promise.reject(new Error(`${spec.table}: rows without key column ${k}`));
   const columns = Object.keys(spec.columns).filter((c) => present.has(c));
