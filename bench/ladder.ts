@@ -40,12 +40,22 @@ interface KitRun {
   wrongRows: number;
 }
 
+/**
+ * A checkpoint before each timed phase: seeding writes ~1.5 GB, so otherwise a checkpoint (and the full-page
+ * images every first write after it costs) started at a different point of each run; the kit's 1M time
+ * varied 3.1-4.6 s between two runs. Both ways now start right after one.
+ */
+async function settle(db: BenchDatabase): Promise<void> {
+  await db.sql`checkpoint`;
+}
+
 /** Queues backfill_ladder for the three L1 columns and runs it with `node src/cli/worker.ts --once`. */
 async function runKit(db: BenchDatabase, snapshots: number, batchSize: number): Promise<KitRun> {
   await db.sql`select graphile_worker.add_job('backfill_ladder', ${db.sql.json({
     columns: [...L1_BACK_SIZE_COLUMNS],
     batch_size: batchSize,
   })}::json)`;
+  await settle(db);
   const started = performance.now();
   const worker = spawnWorker(['--once', '--concurrency', '1'], { DATABASE_URL: db.url });
   const exit = await worker.done;
@@ -112,6 +122,7 @@ async function run(opts: LadderOptions): Promise<boolean> {
 
   // Baseline on the first baselineRows candidate rows (the script's own --limit), then reset them.
   const limit = Math.min(opts.baselineRows, nullRows);
+  await settle(db);
   const script = await runOriginalScript(db.sql, limit, 500);
   const scriptCheck = await checkL1(db.sql);
   const perRowMs = script.loopMs / Math.max(1, script.selected);
