@@ -98,9 +98,10 @@ async function run(o: IngestOptions): Promise<boolean> {
     const pages = await prefetchResults(db.sql, sim, [...dbDates, ...stepDates]);
     const timings = await timeDayLoads(db.sql, pages, dbDates, true);
     const steps = await breakdownDayLoads(db.sql, pages, stepDates);
-    const perDate = timings.map((t) => t.ms);
+    const perDate = timings.map((t) => t.dbMs);
     const dbMedian = median(perDate);
     const dbP95 = quantile(perDate, 0.95);
+    const callMedian = median(timings.map((t) => t.ms));
     const runnersPerDate = timings.reduce((s, t) => s + t.runners, 0) / timings.length;
 
     printTable(
@@ -123,13 +124,14 @@ async function run(o: IngestOptions): Promise<boolean> {
     );
     printTable(
       `Database time per date page (fetchResultsDay on prefetched pages, ${o.dbDates} dates, ~${Math.round(runnersPerDate)} runners each)`,
-      ['median', 'p95', 'max', 'budget'],
+      ['median', 'p95', 'max', 'budget', 'whole call (median)'],
       [
         [
           fmtMs(dbMedian),
           fmtMs(dbP95),
           fmtMs(Math.max(...perDate)),
           `${DB_TIME_BUDGET_MS} ms (5% of 500 ms)`,
+          `${fmtMs(callMedian)} with the row mapping in Node`,
         ],
       ],
     );

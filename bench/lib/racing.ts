@@ -111,14 +111,51 @@ export function prefetchedClient(pages: PrefetchedPages): RacingApiClient {
 
 export interface DayLoadTiming {
   date: string;
+  /** The whole library call: done-check, row mapping in Node, the write transaction. */
   ms: number;
+  /** Its time in the database: the done-check and the transaction, BEGIN to COMMIT acknowledged. */
+  dbMs: number;
   runners: number;
+}
+
+/**
+ * The client seen by fetchResultsDay, timing what reaches the database: its top-level queries (the
+ * done-check) from call to answer, and each begin() from BEGIN to the COMMIT's answer. Statement
+ * building inside the transaction overlaps the statements already sent (pipelined), so it is counted;
+ * the row mapping before BEGIN is Node's work and is not.
+ */
+function timedClient(sql: Sql, spent: { ms: number }): Sql {
+  return new Proxy(sql, {
+    apply(target, thisArg, args) {
+      const started = performance.now();
+      const query = Reflect.apply(target, thisArg, args) as Promise<unknown>;
+      query.then(
+        () => {
+          spent.ms += performance.now() - started;
+        },
+        () => {},
+      );
+      return query;
+    },
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== 'begin' || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const started = performance.now();
+        try {
+          return await value.apply(target, args);
+        } finally {
+          spent.ms += performance.now() - started;
+        }
+      };
+    },
+  });
 }
 
 /**
  * Database time per date: fetchResultsDay (the task's library call) on prefetched pages, so the time
  * is the done-check plus the one write transaction (raw pages, entities, races, runners, checkpoint,
- * enrich jobs) and nothing else.
+ * enrich jobs), with and without the row mapping in Node between them.
  */
 export async function timeDayLoads(
   sql: Sql,
@@ -129,11 +166,17 @@ export async function timeDayLoads(
   const client = prefetchedClient(pages);
   const timings: DayLoadTiming[] = [];
   for (const date of dates) {
+    const spent = { ms: 0 };
     const started = performance.now();
-    const o = await fetchResultsDay(sql, client, { date, regions: REGIONS, enrich, force: false });
+    const o = await fetchResultsDay(timedClient(sql, spent), client, {
+      date,
+      regions: REGIONS,
+      enrich,
+      force: false,
+    });
     const ms = performance.now() - started;
     if (o.status !== 'done') throw new Error(`results ${date}: ${o.status} ${o.error ?? ''}`);
-    timings.push({ date, ms, runners: o.runners });
+    timings.push({ date, ms, dbMs: spent.ms, runners: o.runners });
   }
   return timings;
 }
