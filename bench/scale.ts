@@ -161,8 +161,8 @@ async function run(o: ScaleOptions): Promise<boolean> {
     [[fmtInt(memory.runners), fmtS(memory.ms), fmtMb(memory.peakRss)]],
   );
   const growth = await perDateGrowth(o);
-  const aMs = growth.a.map((t) => t.ms);
-  const bMs = growth.b.map((t) => t.ms);
+  const aMs = growth.a.map((t) => t.dbMs);
+  const bMs = growth.b.map((t) => t.dbMs);
   const ratio = median(bMs) / median(aMs);
   printTable(
     `Database time per date (fetchResultsDay on prefetched pages, ${o.dates} dates, alternating databases)`,
