@@ -1,6 +1,8 @@
+import { EventEmitter } from 'node:events';
 import type { Logger, TaskList } from 'graphile-worker';
-import { type Runner, run, runOnce } from 'graphile-worker';
+import { type Runner, run, type WorkerEvents } from 'graphile-worker';
 import { taskList } from '../tasks/index.ts';
+import { connect, type Sql } from './db.ts';
 import { holdTaskDatabase, withTaskDatabase } from './racing/task-db.ts';
 import { quietWorkerLogger } from './worker-logger.ts';
 
@@ -14,6 +16,8 @@ export interface WorkerOptions {
   noHandleSignals?: boolean;
   /** Defaults to warnings and errors only. */
   logger?: Logger;
+  /** Receives graphile-worker's events (job:start, job:complete, …), for programs that watch the runner. */
+  events?: WorkerEvents;
 }
 
 /** Every task bound to this runner's database (see src/racing/task-db.ts). */
@@ -27,7 +31,7 @@ function tasksFor(connectionString: string): TaskList {
   return bound;
 }
 
-function runnerOptions(o: WorkerOptions) {
+function runnerOptions(o: WorkerOptions, events = o.events) {
   const concurrency = o.concurrency ?? 1;
   return {
     connectionString: o.connectionString,
@@ -37,6 +41,7 @@ function runnerOptions(o: WorkerOptions) {
     noHandleSignals: o.noHandleSignals ?? false,
     logger: o.logger ?? quietWorkerLogger,
     taskList: tasksFor(o.connectionString),
+    ...(events ? { events } : {}),
     // graphile-worker does not await an unbatched job completion, so runOnce could return while the last
     // job's row is still being deleted. Batched completions (delay 0: same tick) are flushed before the
     // pool's promise resolves: a drained queue is really empty when drainQueue returns.
@@ -61,12 +66,90 @@ export async function startWorker(o: WorkerOptions): Promise<Runner> {
   return runner;
 }
 
-/** Run every job that is due now, then return (graphile-worker's --once). */
+/**
+ * Run every job that is due now with all `concurrency` workers, then return (the --once mode).
+ *
+ * Not graphile-worker's runOnce: there a worker that finds the queue empty exits, so when the queue starts
+ * with one planning job (backfill_dates) the jobs it queues all ran on the one worker left, one at a time
+ * whatever the concurrency. Here the workers keep running and the runner stops once none of them is
+ * fetching or running a job and no job of ours is due and unlocked (a job rescheduled for a later retry is
+ * not due, as in runOnce; jobs locked by other processes are theirs).
+ */
 export async function drainQueue(o: WorkerOptions): Promise<void> {
   const release = holdTaskDatabase(o.connectionString, o.concurrency ?? 1);
+  const sql = connect(o.connectionString, { max: 1 });
+  // Listened to before run() starts the workers: their first events come at once.
+  const events: WorkerEvents = o.events ?? new EventEmitter();
+  const watch = watchUntilDrained(events, sql, Object.keys(taskList));
   try {
-    await runOnce(runnerOptions(o));
+    const runner = await run(runnerOptions(o, events));
+    try {
+      // A runner that ends by itself (a fatal error) ends the wait too; its promise then says why.
+      await Promise.race([watch.drained, runner.promise]);
+    } finally {
+      watch.stop();
+      // stop() refuses a runner that already stopped; runner.promise carries any real failure.
+      await runner.stop().catch(() => {});
+      await runner.promise;
+    }
   } finally {
+    watch.stop();
+    await sql.end();
     await release();
   }
+}
+
+function watchUntilDrained(events: WorkerEvents, sql: Sql, tasks: readonly string[]) {
+  // Workers between asking for a job and finishing it (or hearing there is none).
+  let busy = 0;
+  let moves = 0;
+  let checking = false;
+  let stopped = false;
+  let settle = () => {};
+  let fail: (error: unknown) => void = () => {};
+  const drained = new Promise<void>((resolve, reject) => {
+    settle = resolve;
+    fail = reject;
+  });
+  // Handled where it is raced; this keeps a failure before that from counting as unhandled.
+  drained.catch(() => {});
+  async function check() {
+    if (stopped || checking || busy > 0) return;
+    checking = true;
+    const seen = moves;
+    try {
+      const [row] = await sql<{ due: boolean }[]>`
+        select exists (
+          select from graphile_worker.jobs
+          where task_identifier = any(${tasks as string[]}::text[]) and locked_at is null
+            and run_at <= now() and attempts < max_attempts
+        ) as due`;
+      // Only trust the answer if no worker moved while it was being read.
+      if (row?.due === false && busy === 0 && moves === seen) settle();
+    } catch (error) {
+      if (!stopped) fail(error);
+    } finally {
+      checking = false;
+    }
+  }
+  const count = (delta: number) => () => {
+    busy += delta;
+    moves++;
+    void check();
+  };
+  events.on('worker:getJob:start', count(1));
+  events.on('worker:getJob:empty', count(-1));
+  events.on('worker:getJob:error', count(-1));
+  events.on('job:complete', count(-1));
+  // Also on a timer: a job queued for now by another process, or a check skipped while one was running.
+  const timer = setInterval(check, 200);
+  void check();
+  return {
+    drained,
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      settle();
+    },
+  };
 }
