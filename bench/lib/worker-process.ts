@@ -6,7 +6,7 @@ import { watchMemory } from './measure.ts';
 
 const WORKER_CLI = fileURLToPath(new URL('../../src/cli/worker.ts', import.meta.url));
 // The V8 flags of `npm run worker` (package.json). V8 otherwise sizes its heap for the peak allocation rate
-// of a fast backfill and keeps it: a young generation of up to 64 MB, and an old generation grown toward a
+// of a fast backfill and keeps it: a young generation grown with it, and an old generation grown toward a
 // limit derived from the machine's memory (4 GB here). With four jobs really running at once a one-year
 // run ended at 252-270 MB resident for 75 MB live; with both limits set, 162-190 MB at the same speed.
 const WORKER_NODE_FLAGS = ['--max-semi-space-size=8', '--max-old-space-size=512'];
