@@ -83,13 +83,21 @@ export async function drainQueue(o: WorkerOptions): Promise<void> {
   const watch = watchUntilDrained(events, sql, Object.keys(taskList));
   try {
     const runner = await run(runnerOptions(o, events));
+    let ended = false;
     try {
-      // A runner that ends by itself (a fatal error) ends the wait too; its promise then says why.
-      await Promise.race([watch.drained, runner.promise]);
+      watch.start();
+      await Promise.race([
+        watch.drained,
+        // graphile-worker's runner.promise resolves even when its pool died of a fatal error.
+        runner.promise.then(() => {
+          ended = true;
+        }),
+      ]);
+      if (ended) throw watch.fatal() ?? new Error('the worker stopped before the queue was drained');
     } finally {
       watch.stop();
-      // stop() refuses a runner that already stopped; runner.promise carries any real failure.
-      await runner.stop().catch(() => {});
+      // stop() refuses a runner that already ended by itself.
+      if (!ended) await runner.stop().catch(() => {});
       await runner.promise;
     }
   } finally {
@@ -99,12 +107,23 @@ export async function drainQueue(o: WorkerOptions): Promise<void> {
   }
 }
 
+/** Checks in a row that may fail (a connection blip) before the drain gives up. */
+const CHECK_ATTEMPTS = 5;
+
+/**
+ * Resolves `drained` once no worker is fetching or running a job and no job of ours could be taken now:
+ * unlocked, due, attempts left, and not in a named queue that another worker holds (getJob's own rules).
+ * The private tables because the public jobs view does not say whether a job's queue is locked.
+ */
 function watchUntilDrained(events: WorkerEvents, sql: Sql, tasks: readonly string[]) {
   // Workers between asking for a job and finishing it (or hearing there is none).
   let busy = 0;
   let moves = 0;
   let checking = false;
+  let started = false;
   let stopped = false;
+  let failures = 0;
+  let fatal: Error | undefined;
   let settle = () => {};
   let fail: (error: unknown) => void = () => {};
   const drained = new Promise<void>((resolve, reject) => {
@@ -114,41 +133,59 @@ function watchUntilDrained(events: WorkerEvents, sql: Sql, tasks: readonly strin
   // Handled where it is raced; this keeps a failure before that from counting as unhandled.
   drained.catch(() => {});
   async function check() {
-    if (stopped || checking || busy > 0) return;
+    if (!started || stopped || checking || busy > 0) return;
     checking = true;
     const seen = moves;
     try {
       const [row] = await sql<{ due: boolean }[]>`
         select exists (
-          select from graphile_worker.jobs
-          where task_identifier = any(${tasks as string[]}::text[]) and locked_at is null
-            and run_at <= now() and attempts < max_attempts
+          select from graphile_worker._private_jobs j
+          join graphile_worker._private_tasks t on t.id = j.task_id
+          left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
+          where t.identifier = any(${tasks as string[]}::text[]) and j.locked_at is null
+            and j.run_at <= now() and j.attempts < j.max_attempts and q.locked_at is null
         ) as due`;
+      failures = 0;
       // Only trust the answer if no worker moved while it was being read.
       if (row?.due === false && busy === 0 && moves === seen) settle();
     } catch (error) {
-      if (!stopped) fail(error);
+      if (!stopped && ++failures >= CHECK_ATTEMPTS) fail(error);
     } finally {
       checking = false;
     }
   }
-  const count = (delta: number) => () => {
+  const listeners = {
+    'worker:getJob:start': () => moved(1),
+    'worker:getJob:empty': () => moved(-1),
+    'worker:getJob:error': () => moved(-1),
+    'job:complete': () => moved(-1),
+    'pool:fatalError': ({ error }: { error: unknown }) => {
+      fatal ??= error instanceof Error ? error : new Error(String(error));
+    },
+  } as const;
+  function moved(delta: number) {
     busy += delta;
     moves++;
     void check();
-  };
-  events.on('worker:getJob:start', count(1));
-  events.on('worker:getJob:empty', count(-1));
-  events.on('worker:getJob:error', count(-1));
-  events.on('job:complete', count(-1));
-  // Also on a timer: a job queued for now by another process, or a check skipped while one was running.
-  const timer = setInterval(check, 200);
-  void check();
+  }
+  for (const [name, listener] of Object.entries(listeners))
+    events.on(name as 'job:complete', listener as () => void);
+  let timer: NodeJS.Timeout | undefined;
   return {
     drained,
+    fatal: () => fatal,
+    /** After run(): the schema exists and the workers are listening. */
+    start() {
+      started = true;
+      // Also on a timer: a job queued for now by another process, or a check skipped while one was running.
+      timer = setInterval(check, 200);
+      void check();
+    },
     stop() {
       stopped = true;
       clearInterval(timer);
+      for (const [name, listener] of Object.entries(listeners))
+        events.off(name as 'job:complete', listener as () => void);
       settle();
     },
   };

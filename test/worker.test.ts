@@ -46,3 +46,31 @@ test('drainQueue returns when nothing is due, leaving a job scheduled for later'
     ['backfill_dates', 0],
   ]);
 });
+
+test('drainQueue returns when the only job left is in a named queue another worker holds', async () => {
+  await db.sql`select graphile_worker.add_job('backfill_dates', '{}'::json, queue_name := 'held')`;
+  await db.sql`
+    update graphile_worker._private_job_queues set locked_at = now(), locked_by = 'another-worker'
+    where queue_name = 'held'`;
+  await drain();
+  const held = await db.sql`select queue_name, attempts from graphile_worker.jobs where queue_name = 'held'`;
+  expect(held).toEqual([{ queue_name: 'held', attempts: 0 }]);
+});
+
+test('drainQueue fails when the runner dies under it (here: a job completion the database refuses)', async () => {
+  await db.sql`delete from graphile_worker._private_jobs`;
+  await db.sql.unsafe(`
+    create function refuse_job_delete() returns trigger language plpgsql as $$
+    begin raise exception 'job rows are kept in this test'; end $$;
+    create trigger refuse_job_delete before delete on graphile_worker._private_jobs
+      for each row execute function refuse_job_delete()`);
+  try {
+    // An invalid payload: the task records why and succeeds, so its completion deletes the job row.
+    await db.sql`select graphile_worker.add_job('backfill_dates', '{}'::json)`;
+    await expect(drain()).rejects.toThrow();
+  } finally {
+    await db.sql.unsafe(`
+      drop trigger refuse_job_delete on graphile_worker._private_jobs;
+      drop function refuse_job_delete()`);
+  }
+});

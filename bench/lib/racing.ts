@@ -128,13 +128,14 @@ function timedClient(sql: Sql, spent: { ms: number }): Sql {
   return new Proxy(sql, {
     apply(target, thisArg, args) {
       const started = performance.now();
-      const query = Reflect.apply(target, thisArg, args) as Promise<unknown>;
-      query.then(
-        () => {
+      const query = Reflect.apply(target, thisArg, args) as unknown;
+      // Only the query fetchResultsDay awaits (its done-check); anything else passes through untouched.
+      if (query instanceof Promise) {
+        const stop = () => {
           spent.ms += performance.now() - started;
-        },
-        () => {},
-      );
+        };
+        query.then(stop, stop);
+      }
       return query;
     },
     get(target, prop, receiver) {

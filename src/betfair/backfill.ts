@@ -299,8 +299,8 @@ const firstLine = (error: unknown) => ((error as Error)?.message ?? String(error
 
 /**
  * One batch inside the caller's transaction. The fill runs under a savepoint: a dry run rolls it back
- * (so it reports exactly what the same SQL would change), and a failing batch is retried row by row so
- * one bad snapshot is counted as an error instead of stopping the run.
+ * (so it reports exactly what the same SQL would change), and a failing batch is retried in halves down
+ * to single rows, so one bad snapshot is counted as an error instead of stopping the run.
  */
 async function fillBatch(
   tx: Db,
@@ -345,9 +345,15 @@ async function fillBatch(
     addInto(counts.filled, row.filled);
     addInto(counts.skipped, row.skipped);
   };
-  if (!(await attempt(ids)) && ids.length > 1) {
-    for (const id of ids) await attempt([id]);
-  }
+  // A failing part is split in halves until the bad snapshots stand alone: one bad row in a batch of 5,000
+  // costs ~25 statements instead of 5,000.
+  const fill = async (part: number[]): Promise<void> => {
+    if ((await attempt(part)) || part.length === 1) return;
+    const half = Math.ceil(part.length / 2);
+    await fill(part.slice(0, half));
+    await fill(part.slice(half));
+  };
+  await fill(ids);
   return counts;
 }
 
