@@ -18,6 +18,16 @@ ALTER TABLE "ra_mst_runners" DROP CONSTRAINT "ra_mst_runners_owner_id_ra_owners_
 DROP INDEX "ra_mst_runners_jockey_idx";--> statement-breakpoint
 DROP INDEX "ra_mst_runners_trainer_idx";--> statement-breakpoint
 DROP INDEX "ra_mst_runners_owner_idx";--> statement-breakpoint
+-- The type change rewrites the table under an exclusive lock (on a large archive this takes a while) and
+-- compresses the rewritten bodies with the server's default method: lz4 for this transaction where the
+-- server has it, as for new rows below.
+DO $$
+BEGIN
+  PERFORM set_config('default_toast_compression', 'lz4', true);
+EXCEPTION WHEN invalid_parameter_value OR feature_not_supported THEN
+  NULL;
+END
+$$;--> statement-breakpoint
 ALTER TABLE "raw_responses" ALTER COLUMN "body" SET DATA TYPE text USING coalesce("body"::text, "body_text");--> statement-breakpoint
 ALTER TABLE "raw_responses" DROP COLUMN "body_text";--> statement-breakpoint
 DO $$

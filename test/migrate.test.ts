@@ -1,6 +1,11 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { describe, expect, inject, test } from 'vitest';
 import { connect } from '../src/db.ts';
 import { migrateDatabase } from '../src/migrate.ts';
@@ -110,5 +115,43 @@ describe('npm run migrate', () => {
         'api_requests',
       ]),
     );
+  });
+});
+
+describe('upgrading a database that has data', () => {
+  // Migration 0010 turns raw_responses.body from jsonb into the exact text and merges body_text into it.
+  test('raw bodies stored before 0010 keep their content: JSON as its text, non-JSON bodies as they were', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kit-migrations-'));
+    const target = await freshDatabase();
+    const sql = connect(target.url, { max: 1 });
+    try {
+      // The migrations as they were before 0010: the files up to 0009 and a journal that ends there.
+      await cp(fileURLToPath(new URL('../migrations/', import.meta.url)), folder, { recursive: true });
+      const journalPath = join(folder, 'meta', '_journal.json');
+      const journal = JSON.parse(await readFile(journalPath, 'utf8'));
+      journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= 9);
+      await writeFile(journalPath, JSON.stringify(journal));
+      await migrate(drizzle(sql), {
+        migrationsFolder: folder,
+        migrationsSchema: 'drizzle',
+        migrationsTable: '__drizzle_migrations',
+      });
+      await sql`
+        insert into raw_responses (endpoint, request_key, status, body, body_text, valid) values
+          ('results', 'json', 200, '{"results": [], "total": 0}'::jsonb, null, true),
+          ('results', 'html', 502, null, '<html>bad gateway</html>', false)`;
+
+      await migrateDatabase(target.url);
+      const rows = await sql`
+        select request_key, body, pg_typeof(body)::text as type from raw_responses order by request_key`;
+      expect(rows).toEqual([
+        { request_key: 'html', body: '<html>bad gateway</html>', type: 'text' },
+        { request_key: 'json', body: '{"total": 0, "results": []}', type: 'text' },
+      ]);
+    } finally {
+      await sql.end();
+      await target.drop();
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });
