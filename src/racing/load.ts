@@ -259,12 +259,21 @@ export const RACECARD_RUNNERS: TableSpec = {
  */
 export function dedupeRows(rows: readonly Row[], key: readonly string[]): Row[] {
   const byKey = new Map<string, Row>();
+  // Rows are copied only when a later one is merged into them (most keys appear once): the caller's rows
+  // are never changed.
+  const merged = new Set<Row>();
+  const [only] = key;
   for (const row of rows) {
-    const k = key.map((c) => String(row[c])).join('\u0000');
-    const previous = byKey.get(k);
+    const k = key.length === 1 && only ? String(row[only]) : key.map((c) => String(row[c])).join('\u0000');
+    let previous = byKey.get(k);
     if (!previous) {
-      byKey.set(k, { ...row });
+      byKey.set(k, row);
       continue;
+    }
+    if (!merged.has(previous)) {
+      previous = { ...previous };
+      merged.add(previous);
+      byKey.set(k, previous);
     }
     for (const c in row) if (row[c] !== null && row[c] !== undefined) previous[c] = row[c];
   }
@@ -336,8 +345,12 @@ function arrayElement(value: unknown, arrayColumn: boolean): string {
   else if (value instanceof Date) s = value.toISOString();
   else if (arrayColumn && Array.isArray(value)) s = arrayLiteral(value, false);
   else s = JSON.stringify(value);
-  return `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+  return `"${NEEDS_ESCAPE.test(s) ? s.replace(ESCAPED, '\\$&') : s}"`;
 }
+
+// Backslashes and double quotes are escaped inside a quoted element; most values have neither.
+const NEEDS_ESCAPE = /[\\"]/;
+const ESCAPED = /[\\"]/g;
 
 function arrayLiteral(values: readonly unknown[], arrayColumn: boolean): string {
   return `{${values.map((v) => arrayElement(v, arrayColumn)).join(',')}}`;
@@ -345,12 +358,12 @@ function arrayLiteral(values: readonly unknown[], arrayColumn: boolean): string 
 
 /** The statement's parameters: one array literal per column, rows in the same order in every array. */
 function columnArrays(spec: TableSpec, columns: readonly string[], rows: readonly Row[]): string[] {
-  return columns.map((c) =>
-    arrayLiteral(
-      rows.map((r) => r[c]),
-      isArrayType(spec.columns[c] ?? 'text'),
-    ),
-  );
+  return columns.map((c) => {
+    const arrayColumn = isArrayType(spec.columns[c] ?? 'text');
+    const elements = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) elements[i] = arrayElement(rows[i]?.[c], arrayColumn);
+    return `{${elements.join(',')}}`;
+  });
 }
 
 export interface UpsertCount {
@@ -374,11 +387,10 @@ export function upsertRows(db: Db, spec: TableSpec, rows: readonly Row[]): Promi
   const unique = dedupeRows(rows, spec.key);
   const count: UpsertCount = { rows: unique.length, inserted: 0, updated: 0 };
   if (unique.length === 0) return Promise.resolve(count);
-  const present = new Set<string>();
-  for (const row of unique) for (const c in row) if (row[c] !== undefined) present.add(c);
+  // The table's columns that some row carries (usually the first row already does).
+  const columns = Object.keys(spec.columns).filter((c) => unique.some((row) => row[c] !== undefined));
   for (const k of spec.key)
-    if (!present.has(k)) return Promise.reject(new Error(`${spec.table}: rows without key column ${k}`));
-  const columns = Object.keys(spec.columns).filter((c) => present.has(c));
+    if (!columns.includes(k)) return Promise.reject(new Error(`${spec.table}: rows without key column ${k}`));
   const statement = upsertStatement(spec, columns);
   const sent = [];
   for (let i = 0; i < unique.length; i += CHUNK_ROWS) {

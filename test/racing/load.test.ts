@@ -166,6 +166,12 @@ describe('batches', () => {
       ['id'],
     );
     expect(rows).toEqual([{ id: 'hrs_d', name: 'Second', colour: 'b' }]);
+    const input = [
+      { id: 'hrs_e', name: 'One' },
+      { id: 'hrs_e', name: 'Two' },
+    ];
+    dedupeRows(input, ['id']);
+    expect(input[0]).toEqual({ id: 'hrs_e', name: 'One' }); // the caller's rows are not changed
     // The same horse twice on one day (two races) and the same jockey in every race.
     const page = resultRows([
       resultRace({ race_id: 'rac_5a', runners: [resultRunner({ horse_id: 'hrs_5' })] }),
@@ -238,5 +244,44 @@ describe('batches', () => {
     console.log(
       `loaded ${total} rows (600 runners) in ${ms.toFixed(0)} ms = ${Math.round((total / ms) * 1000)} rows/s`,
     );
+  });
+});
+
+describe('values through the array literals', () => {
+  test('quotes, backslashes, braces, commas, the word NULL, empty text, unicode and newlines arrive unchanged', async () => {
+    const tricky = [
+      'say "hi"',
+      'back\\slash \\"both\\"',
+      '{braces}',
+      'comma, here',
+      'NULL',
+      '',
+      'Ölé – ’ 🐎',
+      'two\nlines',
+    ];
+    const rows = tricky.map((name, i) => ({ id: `hrs_t${i}`, name, breeder: name }));
+    await upsertRows(db.sql, HORSES, rows);
+    const stored = await db.sql<{ id: string; name: string; breeder: string }[]>`
+      select id, name, breeder from ra_horses where id like 'hrs_t%' order by id`;
+    expect(stored).toEqual(rows);
+  });
+
+  test('an array column and a jsonb column keep tricky elements', async () => {
+    const page = racecardRows([
+      racecardRace({
+        race_id: 'rac_tricky',
+        runners: [
+          racecardRunner({
+            horse_id: 'hrs_tricky',
+            past_results_flags: ['C "quoted"', 'D\\1', 'NULL', '{x,y}'],
+            odds: [{ bookmaker: 'Book "B"', fractional: '5/2', decimal: '3.5' }],
+          }),
+        ],
+      }),
+    ]);
+    await db.sql.begin((tx) => loadDayRows(tx, 'racecards', page));
+    const row = await runner('rac_tricky', 'hrs_tricky');
+    expect(row?.past_results_flags).toEqual(['C "quoted"', 'D\\1', 'NULL', '{x,y}']);
+    expect(row?.odds).toEqual([{ bookmaker: 'Book "B"', fractional: '5/2', decimal: '3.5' }]);
   });
 });
