@@ -42,8 +42,8 @@ function runnerOptions(o: WorkerOptions, events = o.events) {
     logger: o.logger ?? quietWorkerLogger,
     taskList: tasksFor(o.connectionString),
     ...(events ? { events } : {}),
-    // graphile-worker does not await an unbatched job completion, so runOnce could return while the last
-    // job's row is still being deleted. Batched completions (delay 0: same tick) are flushed before the
+    // graphile-worker does not await an unbatched job completion, so a stopped runner could leave the last
+    // job's row still being deleted. Batched completions (delay 0: same tick) are flushed before the
     // pool's promise resolves: a drained queue is really empty when drainQueue returns.
     preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
   };
