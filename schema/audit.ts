@@ -120,3 +120,24 @@ export const ladderBackfillRuns = pgTable('ladder_backfill_runs', {
   startedAt: timestamptz('started_at').notNull().defaultNow(),
   finishedAt: timestamptz('finished_at'),
 });
+
+// Terminal job errors the user must see: payloads that fail validation (bad date, end before start, unknown
+// region) and terminal API answers of jobs that have no per-date fetch_state row (enrich_horse). Jobs
+// recording here end successfully, so graphile-worker keeps no trace of them.
+export const jobErrors = pgTable(
+  'job_errors',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    taskIdentifier: text('task_identifier').notNull(),
+    jobId: text('job_id'),
+    jobKey: text('job_key'),
+    payload: jsonb('payload'),
+    kind: text('kind').notNull(),
+    error: text('error').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('job_errors_kind_check', sql`${t.kind} in ('invalid_payload', 'api_error', 'invalid_response')`),
+    index('job_errors_created_at_idx').on(t.createdAt),
+  ],
+);

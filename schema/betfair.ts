@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -62,6 +63,44 @@ export const marketBookSnapshots = pgTable(
   ],
 );
 
+// The metrics derive_ladder_metrics() returns (type ladder_metrics), in its order.
+const ladderMetrics = {
+  totalVolume: doublePrecision('total_volume'),
+  homeBestBack: doublePrecision('home_best_back'),
+  homeBestLay: doublePrecision('home_best_lay'),
+  homeBestBackSizeL1: doublePrecision('home_best_back_size_l1'),
+  homeBestLaySizeL1: doublePrecision('home_best_lay_size_l1'),
+  homeBackOddsL2: doublePrecision('home_back_odds_l2'),
+  homeBackSizeL2: doublePrecision('home_back_size_l2'),
+  homeBackOddsL3: doublePrecision('home_back_odds_l3'),
+  homeBackSizeL3: doublePrecision('home_back_size_l3'),
+  awayBestBack: doublePrecision('away_best_back'),
+  awayBestLay: doublePrecision('away_best_lay'),
+  awayBestBackSizeL1: doublePrecision('away_best_back_size_l1'),
+  awayBestLaySizeL1: doublePrecision('away_best_lay_size_l1'),
+  awayBackOddsL2: doublePrecision('away_back_odds_l2'),
+  awayBackSizeL2: doublePrecision('away_back_size_l2'),
+  awayBackOddsL3: doublePrecision('away_back_odds_l3'),
+  awayBackSizeL3: doublePrecision('away_back_size_l3'),
+  drawBestBack: doublePrecision('draw_best_back'),
+  drawBestLay: doublePrecision('draw_best_lay'),
+  drawBestBackSizeL1: doublePrecision('draw_best_back_size_l1'),
+  drawBestLaySizeL1: doublePrecision('draw_best_lay_size_l1'),
+  drawBackOddsL2: doublePrecision('draw_back_odds_l2'),
+  drawBackSizeL2: doublePrecision('draw_back_size_l2'),
+  drawBackOddsL3: doublePrecision('draw_back_odds_l3'),
+  drawBackSizeL3: doublePrecision('draw_back_size_l3'),
+};
+
+const metricColumns = <T extends Record<keyof typeof ladderMetrics, AnyPgColumn>>(t: T) =>
+  (Object.keys(ladderMetrics) as Array<keyof typeof ladderMetrics>).map((k) => t[k]);
+
+const anyNull = (columns: AnyPgColumn[]) =>
+  sql.join(
+    columns.map((c) => sql`${c} is null`),
+    sql` or `,
+  );
+
 // Layer 2: metrics derived from the raw ladder by derive_ladder_metrics() (one SQL function, used by
 // ingest and backfill alike). NULL means absent or invalid; 0 is never stored.
 export const marketDerivedMetrics = pgTable(
@@ -73,33 +112,20 @@ export const marketDerivedMetrics = pgTable(
     marketId: text('market_id').notNull(),
     snapshotAt: timestamptz('snapshot_at').notNull(),
     status: text('status'),
-    totalVolume: doublePrecision('total_volume'),
-    homeBestBack: doublePrecision('home_best_back'),
-    homeBestLay: doublePrecision('home_best_lay'),
-    homeBestBackSizeL1: doublePrecision('home_best_back_size_l1'),
-    homeBestLaySizeL1: doublePrecision('home_best_lay_size_l1'),
-    homeBackOddsL2: doublePrecision('home_back_odds_l2'),
-    homeBackSizeL2: doublePrecision('home_back_size_l2'),
-    homeBackOddsL3: doublePrecision('home_back_odds_l3'),
-    homeBackSizeL3: doublePrecision('home_back_size_l3'),
-    awayBestBack: doublePrecision('away_best_back'),
-    awayBestLay: doublePrecision('away_best_lay'),
-    awayBestBackSizeL1: doublePrecision('away_best_back_size_l1'),
-    awayBestLaySizeL1: doublePrecision('away_best_lay_size_l1'),
-    awayBackOddsL2: doublePrecision('away_back_odds_l2'),
-    awayBackSizeL2: doublePrecision('away_back_size_l2'),
-    awayBackOddsL3: doublePrecision('away_back_odds_l3'),
-    awayBackSizeL3: doublePrecision('away_back_size_l3'),
-    drawBestBack: doublePrecision('draw_best_back'),
-    drawBestLay: doublePrecision('draw_best_lay'),
-    drawBestBackSizeL1: doublePrecision('draw_best_back_size_l1'),
-    drawBestLaySizeL1: doublePrecision('draw_best_lay_size_l1'),
-    drawBackOddsL2: doublePrecision('draw_back_odds_l2'),
-    drawBackSizeL2: doublePrecision('draw_back_size_l2'),
-    drawBackOddsL3: doublePrecision('draw_back_odds_l3'),
-    drawBackSizeL3: doublePrecision('draw_back_size_l3'),
+    ...ladderMetrics,
     calculationVersion: integer('calculation_version').notNull().default(1),
     derivedAt: timestamptz('derived_at').notNull().default(sql`now()`),
   },
-  (t) => [index('market_derived_metrics_market_at_idx').on(t.marketId, t.snapshotAt.desc())],
+  (t) => [
+    index('market_derived_metrics_market_at_idx').on(t.marketId, t.snapshotAt.desc()),
+    // Backfill candidates are derived rows with a NULL in a chosen column; only such rows are indexed. The L1
+    // back sizes are what verification (v_l1_null_counts) and the usual backfill target; the second index
+    // serves any other choice of columns.
+    index('market_derived_metrics_l1_null_idx')
+      .on(t.snapshotId)
+      .where(anyNull([t.homeBestBackSizeL1, t.awayBestBackSizeL1, t.drawBestBackSizeL1])),
+    index('market_derived_metrics_any_null_idx')
+      .on(t.snapshotId)
+      .where(anyNull(metricColumns(t))),
+  ],
 );

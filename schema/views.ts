@@ -1,10 +1,13 @@
+import { sql } from 'drizzle-orm';
 import { bigint, doublePrecision, integer, interval, numeric, pgView, text } from 'drizzle-orm/pg-core';
 
-// The verification views are written in SQL in migrations/0001_verification_views.sql; these
-// declarations only type queries on them (drizzle-kit skips `.existing()` views).
+// The verification views, declared with their SQL: drizzle-kit writes them into the migrations (after the
+// functions they call, migrations/0001_functions.sql) and test/schema/drift.test.ts fails when a definition
+// here and the migrations disagree. The columns type queries on them.
 
 const pct = (name: string) => numeric(name, { mode: 'number' });
 
+// Runner coverage per race year: races without runners are the gap a backfill must close.
 export const vRunnerCoverageByYear = pgView('v_runner_coverage_by_year', {
   year: integer('year'),
   totalRaces: bigint('total_races', { mode: 'number' }),
@@ -12,33 +15,113 @@ export const vRunnerCoverageByYear = pgView('v_runner_coverage_by_year', {
   coveragePct: pct('coverage_pct'),
   totalRunners: bigint('total_runners', { mode: 'number' }),
   avgRunnersPerRace: pct('avg_runners_per_race'),
-}).existing();
+}).as(
+  sql`
+    WITH per_race AS (
+      SELECT r.id, extract(year FROM r.date)::integer AS year, count(run.id) AS runners
+      FROM ra_mst_races r
+      LEFT JOIN ra_mst_runners run ON run.race_id = r.id
+      GROUP BY r.id, r.date
+    )
+    SELECT
+      year,
+      count(*) AS total_races,
+      count(*) FILTER (WHERE runners > 0) AS races_with_runners,
+      round(100.0 * count(*) FILTER (WHERE runners > 0) / count(*), 2) AS coverage_pct,
+      sum(runners)::bigint AS total_runners,
+      round(sum(runners)::numeric / count(*), 1) AS avg_runners_per_race
+    FROM per_race
+    GROUP BY year
+    ORDER BY year DESC
+  `,
+);
 
+// A horse counts as enriched once /horses/{id}/pro answered for it; a 404 ('not_available') does not.
 export const vHorseEnrichment = pgView('v_horse_enrichment', {
   totalHorses: bigint('total_horses', { mode: 'number' }),
   enrichedHorses: bigint('enriched_horses', { mode: 'number' }),
   notEnriched: bigint('not_enriched', { mode: 'number' }),
   enrichmentPct: pct('enrichment_pct'),
-}).existing();
+}).as(
+  sql`
+    SELECT
+      count(*) AS total_horses,
+      count(*) FILTER (WHERE enrichment_status = 'enriched') AS enriched_horses,
+      count(*) FILTER (WHERE enrichment_status IS DISTINCT FROM 'enriched') AS not_enriched,
+      coalesce(round(100.0 * count(*) FILTER (WHERE enrichment_status = 'enriched') / nullif(count(*), 0), 2), 0)
+        AS enrichment_pct
+    FROM ra_horses
+  `,
+);
 
 export const vPedigreeCoverage = pgView('v_pedigree_coverage', {
   totalHorses: bigint('total_horses', { mode: 'number' }),
   horsesWithPedigree: bigint('horses_with_pedigree', { mode: 'number' }),
   pedigreeCoveragePct: pct('pedigree_coverage_pct'),
-}).existing();
+}).as(
+  sql`
+    SELECT
+      count(*) AS total_horses,
+      count(p.horse_id) AS horses_with_pedigree,
+      coalesce(round(100.0 * count(p.horse_id) / nullif(count(*), 0), 2), 0) AS pedigree_coverage_pct
+    FROM ra_horses h
+    LEFT JOIN ra_horse_pedigree p ON p.horse_id = h.id
+  `,
+);
 
 export const vEntityCounts = pgView('v_entity_counts', {
   entityType: text('entity_type'),
   totalCount: bigint('total_count', { mode: 'number' }),
-}).existing();
+}).as(
+  sql`
+              SELECT 'jockeys'::text AS entity_type, count(*) AS total_count FROM ra_jockeys
+    UNION ALL SELECT 'trainers', count(*) FROM ra_trainers
+    UNION ALL SELECT 'owners', count(*) FROM ra_owners
+    UNION ALL SELECT 'horses', count(*) FROM ra_horses
+    UNION ALL SELECT 'pedigrees', count(*) FROM ra_horse_pedigree
+    UNION ALL SELECT 'courses', count(*) FROM ra_courses
+    UNION ALL SELECT 'races', count(*) FROM ra_mst_races
+    UNION ALL SELECT 'runners', count(*) FROM ra_mst_runners
+  `,
+);
 
+// Runners whose horse or race is missing, or whose jockey, trainer or owner is (those three have no foreign
+// key: the loader writes them with the runner, in the same transaction; this view proves it).
 export const vOrphanedRunners = pgView('v_orphaned_runners', {
   runnerId: bigint('runner_id', { mode: 'number' }),
   raceId: text('race_id'),
   horseId: text('horse_id'),
   missing: text('missing'),
-}).existing();
+}).as(
+  sql`
+    SELECT
+      run.id AS runner_id,
+      run.race_id,
+      run.horse_id,
+      concat_ws(' and ',
+        CASE WHEN h.id IS NULL THEN 'horse' END,
+        CASE WHEN r.id IS NULL THEN 'race' END,
+        CASE WHEN run.jockey_id IS NOT NULL AND j.id IS NULL THEN 'jockey' END,
+        CASE WHEN run.trainer_id IS NOT NULL AND t.id IS NULL THEN 'trainer' END,
+        CASE WHEN run.owner_id IS NOT NULL AND o.id IS NULL THEN 'owner' END) AS missing
+    FROM ra_mst_runners run
+    LEFT JOIN ra_horses h ON h.id = run.horse_id
+    LEFT JOIN ra_mst_races r ON r.id = run.race_id
+    LEFT JOIN ra_jockeys j ON j.id = run.jockey_id
+    LEFT JOIN ra_trainers t ON t.id = run.trainer_id
+    LEFT JOIN ra_owners o ON o.id = run.owner_id
+    WHERE h.id IS NULL OR r.id IS NULL
+       OR (run.jockey_id IS NOT NULL AND j.id IS NULL)
+       OR (run.trainer_id IS NOT NULL AND t.id IS NULL)
+       OR (run.owner_id IS NOT NULL AND o.id IS NULL)
+  `,
+);
 
+// NULL L1 back sizes per role over every snapshot (a snapshot without a derived row counts as NULL in each
+// column, so orphans are not hidden). fillable: the raw ladder has a valid L1 for that role's selection id,
+// so a backfill can fill it; expected: it has not (or the market has no role mapping). Only derived rows with
+// a NULL L1 size (market_derived_metrics_l1_null_idx) and snapshots without a derived row are read, each
+// derived once; OFFSET 0 keeps the derivation after the join, once per NULL row rather than per snapshot.
 export const vL1NullCounts = pgView('v_l1_null_counts', {
   columnName: text('column_name'),
   nullCount: bigint('null_count', { mode: 'number' }),
@@ -47,8 +130,66 @@ export const vL1NullCounts = pgView('v_l1_null_counts', {
   nullCount7d: bigint('null_count_7d', { mode: 'number' }),
   fillable: bigint('fillable', { mode: 'number' }),
   expected: bigint('expected', { mode: 'number' }),
-}).existing();
+}).as(
+  sql`
+    WITH null_rows AS (
+      SELECT d.snapshot_id, d.home_best_back_size_l1 AS home, d.away_best_back_size_l1 AS away,
+             d.draw_best_back_size_l1 AS draw
+      FROM market_derived_metrics d
+      WHERE d.home_best_back_size_l1 IS NULL OR d.away_best_back_size_l1 IS NULL OR d.draw_best_back_size_l1 IS NULL
+      UNION ALL
+      SELECT s.snapshot_id, NULL, NULL, NULL
+      FROM market_book_snapshots s
+      WHERE NOT EXISTS (SELECT FROM market_derived_metrics d WHERE d.snapshot_id = s.snapshot_id)
+    ),
+    derived AS (
+      SELECT n.home, n.away, n.draw, s.snapshot_at,
+        derive_ladder_metrics(s.raw_payload, e.home_selection_id, e.away_selection_id, e.draw_selection_id) AS m
+      FROM null_rows n
+      JOIN market_book_snapshots s ON s.snapshot_id = n.snapshot_id
+      LEFT JOIN market_event_metadata e ON e.market_id = s.market_id
+      OFFSET 0
+    ),
+    cells AS (
+      SELECT c.column_name, c.value, c.raw_value, x.snapshot_at
+      FROM derived x
+      CROSS JOIN LATERAL (VALUES
+        ('home_best_back_size_l1', x.home, (x.m).home_best_back_size_l1),
+        ('away_best_back_size_l1', x.away, (x.m).away_best_back_size_l1),
+        ('draw_best_back_size_l1', x.draw, (x.m).draw_best_back_size_l1)
+      ) AS c(column_name, value, raw_value)
+    ),
+    counted AS (
+      SELECT
+        column_name,
+        count(*) FILTER (WHERE value IS NULL) AS null_count,
+        count(*) FILTER (WHERE value IS NULL AND snapshot_at >= now() - interval '7 days') AS null_count_7d,
+        count(*) FILTER (WHERE value IS NULL AND raw_value IS NOT NULL) AS fillable
+      FROM cells
+      GROUP BY column_name
+    ),
+    total AS (
+      SELECT count(*) AS total_rows FROM market_book_snapshots
+    )
+    SELECT
+      col.column_name,
+      coalesce(k.null_count, 0) AS null_count,
+      t.total_rows,
+      coalesce(round(100.0 * k.null_count / nullif(t.total_rows, 0), 2), 0) AS pct_null,
+      coalesce(k.null_count_7d, 0) AS null_count_7d,
+      coalesce(k.fillable, 0) AS fillable,
+      coalesce(k.null_count - k.fillable, 0) AS expected
+    FROM (VALUES (1, 'home_best_back_size_l1'), (2, 'away_best_back_size_l1'), (3, 'draw_best_back_size_l1'))
+      AS col(ord, column_name)
+    CROSS JOIN total t
+    LEFT JOIN counted k USING (column_name)
+    ORDER BY col.ord
+  `,
+);
 
+// Backfill progress per source. Dates come from fetch_state (one row per queued source and date); enrichment
+// counts horses. The ETA assumes the configured rate of the source's rate-limit bucket (rate_limit_slots;
+// 2 requests/second when no worker has configured one yet) and, for dates, the average pages per finished date.
 export const vBackfillProgress = pgView('v_backfill_progress', {
   source: text('source'),
   unit: text('unit'),
@@ -60,4 +201,59 @@ export const vBackfillProgress = pgView('v_backfill_progress', {
   requestsRemaining: bigint('requests_remaining', { mode: 'number' }),
   ratePerSec: doublePrecision('rate_per_sec'),
   eta: interval('eta'),
-}).existing();
+}).as(
+  sql`
+    WITH dates AS (
+      SELECT
+        src.source,
+        count(f.date) AS total,
+        count(*) FILTER (WHERE f.status IN ('done', 'outside_window')) AS done,
+        count(*) FILTER (WHERE f.status = 'failed') AS failed,
+        count(*) FILTER (WHERE f.status = 'pending') AS pending,
+        coalesce(avg(f.pages) FILTER (WHERE f.status = 'done' AND f.pages > 0), 1) AS pages_per_date
+      FROM (VALUES ('racecards'), ('results')) AS src(source)
+      LEFT JOIN fetch_state f ON f.source = src.source
+      GROUP BY src.source
+    ),
+    horses AS (
+      SELECT
+        'horses'::text AS source,
+        count(*) AS total,
+        count(*) FILTER (WHERE enrichment_status = 'enriched') AS done,
+        count(*) FILTER (WHERE enrichment_status = 'not_available') AS failed,
+        count(*) FILTER (WHERE enrichment_status IS NULL) AS pending,
+        1::numeric AS pages_per_date
+      FROM ra_horses
+    ),
+    sources AS (
+      SELECT source, 'dates'::text AS unit, total, done, failed, pending, pages_per_date FROM dates
+      UNION ALL
+      SELECT source, 'horses', total, done, failed, pending, pages_per_date FROM horses
+    ),
+    rates AS (
+      SELECT
+        s.source,
+        1000.0 / coalesce(
+          (SELECT interval_ms FROM rate_limit_slots WHERE key = 'racing_api:' || s.source),
+          (SELECT interval_ms FROM rate_limit_slots WHERE key = 'racing_api'),
+          500
+        ) AS rate_per_sec
+      FROM sources s
+    )
+    SELECT
+      s.source,
+      s.unit,
+      s.total,
+      s.done,
+      s.failed,
+      s.pending,
+      (SELECT count(*) FROM api_requests a
+        WHERE a.endpoint = s.source AND a.requested_at >= now() - interval '1 hour') AS requests_last_hour,
+      ceil(s.pending * s.pages_per_date)::bigint AS requests_remaining,
+      round(r.rate_per_sec::numeric, 3)::double precision AS rate_per_sec,
+      make_interval(secs => ceil(s.pending * s.pages_per_date) / r.rate_per_sec) AS eta
+    FROM sources s
+    JOIN rates r USING (source)
+    ORDER BY s.source
+  `,
+);
