@@ -7,7 +7,9 @@ import { defineConfig } from 'drizzle-kit';
 const CONNECTING_COMMANDS = ['migrate', 'push', 'pull', 'introspect', 'studio'];
 const url = process.env.DATABASE_URL;
 if (!url && process.argv.some((arg) => CONNECTING_COMMANDS.includes(arg))) {
-  console.error('error: DATABASE_URL is not set (e.g. DATABASE_URL=postgres://user@host:5432/db npx drizzle-kit migrate)');
+  console.error(
+    'error: DATABASE_URL is not set (e.g. DATABASE_URL=postgres://user@host:5432/db npx drizzle-kit migrate)',
+  );
   process.exit(1);
 }
 

@@ -1,11 +1,6 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { describe, expect, inject, test } from 'vitest';
 import { connect } from '../src/db.ts';
 import { migrateDatabase } from '../src/migrate.ts';
@@ -118,40 +113,30 @@ describe('npm run migrate', () => {
   });
 });
 
-describe('upgrading a database that has data', () => {
-  // Migration 0010 turns raw_responses.body from jsonb into the exact text and merges body_text into it.
-  test('raw bodies stored before 0010 keep their content: JSON as its text, non-JSON bodies as they were', async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'kit-migrations-'));
+describe('a database made by 0.1', () => {
+  // 0.1's history ended with migration 0011, recorded by drizzle with its journal `when`; 0.2 squashed it.
+  test('npm run migrate refuses it in one line, exit 1, applying nothing', async () => {
     const target = await freshDatabase();
     const sql = connect(target.url, { max: 1 });
     try {
-      // The migrations as they were before 0010: the files up to 0009 and a journal that ends there.
-      await cp(fileURLToPath(new URL('../migrations/', import.meta.url)), folder, { recursive: true });
-      const journalPath = join(folder, 'meta', '_journal.json');
-      const journal = JSON.parse(await readFile(journalPath, 'utf8'));
-      journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= 9);
-      await writeFile(journalPath, JSON.stringify(journal));
-      await migrate(drizzle(sql), {
-        migrationsFolder: folder,
-        migrationsSchema: 'drizzle',
-        migrationsTable: '__drizzle_migrations',
-      });
-      await sql`
-        insert into raw_responses (endpoint, request_key, status, body, body_text, valid) values
-          ('results', 'json', 200, '{"results": [], "total": 0}'::jsonb, null, true),
-          ('results', 'html', 502, null, '<html>bad gateway</html>', false)`;
-
-      await migrateDatabase(target.url);
-      const rows = await sql`
-        select request_key, body, pg_typeof(body)::text as type from raw_responses order by request_key`;
-      expect(rows).toEqual([
-        { request_key: 'html', body: '<html>bad gateway</html>', type: 'text' },
-        { request_key: 'json', body: '{"total": 0, "results": []}', type: 'text' },
-      ]);
+      await sql`create schema drizzle`;
+      await sql`create table drizzle.__drizzle_migrations (id serial primary key, hash text not null, created_at bigint)`;
+      await sql`insert into drizzle.__drizzle_migrations (hash, created_at) values ('0.1-0011', 1795696317825)`;
+      const failure = await run(process.execPath, ['src/cli/migrate.ts'], {
+        env: { ...process.env, DATABASE_URL: target.url },
+      }).catch((e: { code: number; stderr: string }) => e);
+      expect((failure as { code: number }).code).toBe(1);
+      expect((failure as { stderr: string }).stderr.trim()).toBe(
+        'error: this database was made by racing-etl-kit 0.1, whose migrations were replaced in 0.2: databases ' +
+          'made by 0.1 must be recreated (drop it, create an empty one, run npm run migrate); nothing was applied',
+      );
+      const objects = await sql`
+        select count(*)::int as n from pg_namespace where nspname = 'graphile_worker'
+        union all select count(*)::int from pg_tables where schemaname = 'public'`;
+      expect(objects.map((o) => o.n)).toEqual([0, 0]);
     } finally {
       await sql.end();
       await target.drop();
-      await rm(folder, { recursive: true, force: true });
     }
   });
 });
