@@ -158,8 +158,8 @@ export const raMstRunners = pgTable(
       .notNull()
       .references(() => raHorses.id),
     // No foreign keys or indexes on the people: the loader writes them from the same page in the same
-    // transaction, v_orphaned_runners checks it, and the three checks plus three index inserts per runner
-    // were ~40% of a date's runner upsert (migration 0011). Index them if you query runners by person.
+    // transaction, v_orphaned_runners checks it, and the checks and index inserts were a large part of a
+    // date's runner upsert (BENCHMARKS.md). Index them if you query runners by person.
     jockeyId: text('jockey_id'),
     trainerId: text('trainer_id'),
     ownerId: text('owner_id'),
