@@ -1,5 +1,6 @@
 // npm run bench                 every benchmark with its small defaults, each in its own process
-// npm run bench -- <name> [...] one benchmark (ingest, ladder, rate-limit, scale) with its size flags
+// npm run bench -- <name> [...] one benchmark (ingest, ladder, rate-limit, scale, json-split, array-literal)
+//                               with its size flags
 //
 // Each benchmark measures its baseline and the kit in the same run, prints its figures, the targets and
 // the ratio last, and exits non-zero when a target is missed. Never part of npm test.
@@ -7,14 +8,16 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { describeDbError } from '../src/db.ts';
+import { arrayLiteral } from './array-literal.ts';
 import { ingest } from './ingest.ts';
+import { jsonSplit } from './json-split.ts';
 import { ladder } from './ladder.ts';
 import type { Benchmark } from './lib/benchmark.ts';
 import { dropAllBenchDatabases } from './lib/db.ts';
 import { rateLimit } from './rate-limit.ts';
 import { scale } from './scale.ts';
 
-const BENCHMARKS: readonly Benchmark[] = [ingest, ladder, rateLimit, scale];
+const BENCHMARKS: readonly Benchmark[] = [ingest, ladder, rateLimit, scale, jsonSplit, arrayLiteral];
 
 async function runOne(b: Benchmark, opts: Record<string, unknown>): Promise<void> {
   const stop = () => {

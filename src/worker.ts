@@ -112,8 +112,10 @@ const CHECK_ATTEMPTS = 5;
 
 /**
  * Resolves `drained` once no worker is fetching or running a job and no job of ours could be taken now:
- * unlocked, due, attempts left, and not in a named queue that another worker holds (getJob's own rules).
- * The private tables because the public jobs view does not say whether a job's queue is locked.
+ * unlocked, due, attempts left, and not in a named queue that a worker holds (getJob's own rules). Only the
+ * public jobs view is read: it does not show a queue's lock, but graphile-worker locks a named queue in the
+ * same statement that locks one of its jobs and unlocks it with that job, so a queue is held exactly while
+ * one of its jobs is locked.
  */
 function watchUntilDrained(events: WorkerEvents, sql: Sql, tasks: readonly string[]) {
   // Workers between asking for a job and finishing it (or hearing there is none).
@@ -139,11 +141,12 @@ function watchUntilDrained(events: WorkerEvents, sql: Sql, tasks: readonly strin
     try {
       const [row] = await sql<{ due: boolean }[]>`
         select exists (
-          select from graphile_worker._private_jobs j
-          join graphile_worker._private_tasks t on t.id = j.task_id
-          left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
-          where t.identifier = any(${tasks as string[]}::text[]) and j.locked_at is null
-            and j.run_at <= now() and j.attempts < j.max_attempts and q.locked_at is null
+          select from graphile_worker.jobs j
+          where j.task_identifier = any(${tasks as string[]}::text[]) and j.locked_at is null
+            and j.run_at <= now() and j.attempts < j.max_attempts
+            and not exists (
+              select from graphile_worker.jobs held
+              where held.queue_name = j.queue_name and held.locked_at is not null)
         ) as due`;
       failures = 0;
       // Only trust the answer if no worker moved while it was being read.

@@ -1,13 +1,13 @@
-import { EventEmitter } from 'node:events';
-import type { WorkerEvents } from 'graphile-worker';
+import { EventEmitter, once } from 'node:events';
+import { run, type WorkerEvents } from 'graphile-worker';
 import { expect, test } from 'vitest';
 import { drainQueue } from '../src/worker.ts';
+import { quietWorkerLogger } from '../src/worker-logger.ts';
 import { useTestDatabase } from './helpers/db.ts';
 import { addJob, queuedJobs, useSimulator } from './helpers/racing-worker.ts';
 
 const db = useTestDatabase();
-// A slow account (10 requests/s): each fetch job holds its lock while it waits for its rate-limit slot.
-useSimulator({}, { RACING_API_RATE_PER_SEC: '10' });
+useSimulator();
 
 const drain = () => drainQueue({ connectionString: db.url, concurrency: 4, noHandleSignals: true });
 
@@ -18,21 +18,30 @@ test('drainQueue runs the jobs a planning job queued on all of its workers at on
     source: 'results',
     enrich: false,
   });
-  // How many jobs ran at the same moment, from the runner's own events.
+  // Every fetch job stops at its first write until four jobs are running together, which graphile-worker's
+  // runOnce never reached (a worker that finds the queue empty exits, leaving one for the eight fetch jobs):
+  // with it this test waits for ever and times out.
+  const gate = await db.sql.reserve();
+  await gate`begin`;
+  await gate`lock table raw_responses in exclusive mode`;
   const events: WorkerEvents = new EventEmitter();
   let running = 0;
-  let most = 0;
-  events.on('job:start', () => {
-    running++;
-    most = Math.max(most, running);
+  const fourRunning = new Promise<void>((resolve) => {
+    events.on('job:start', () => {
+      if (++running === 4) resolve();
+    });
   });
   events.on('job:complete', () => {
     running--;
   });
   const drained = drainQueue({ connectionString: db.url, concurrency: 4, noHandleSignals: true, events });
+  try {
+    await Promise.race([fourRunning, drained]);
+  } finally {
+    await gate`commit`;
+    gate.release();
+  }
   await drained;
-  // graphile-worker's runOnce left one worker for all eight fetch jobs (the others exit on an empty queue).
-  expect(most).toBe(4);
   expect(await queuedJobs(db.sql)).toEqual([]);
   const [state] = await db.sql<{ done: number }[]>`
     select count(*) filter (where status = 'done')::int as done from fetch_state`;
@@ -48,17 +57,40 @@ test('drainQueue returns when nothing is due, leaving a job scheduled for later'
 });
 
 test('drainQueue returns when the only job left is in a named queue another worker holds', async () => {
-  await db.sql`select graphile_worker.add_job('backfill_dates', '{}'::json, queue_name := 'held')`;
-  await db.sql`
-    update graphile_worker._private_job_queues set locked_at = now(), locked_by = 'another-worker'
-    where queue_name = 'held'`;
-  await drain();
-  const held = await db.sql`select queue_name, attempts from graphile_worker.jobs where queue_name = 'held'`;
-  expect(held).toEqual([{ queue_name: 'held', attempts: 0 }]);
+  // Another process's worker runs a task of its own in the queue 'held' until released.
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const otherEvents: WorkerEvents = new EventEmitter();
+  const holding = once(otherEvents, 'job:start');
+  const other = await run({
+    connectionString: db.url,
+    concurrency: 1,
+    noHandleSignals: true,
+    logger: quietWorkerLogger,
+    taskList: { hold_queue: () => released },
+    events: otherEvents,
+  });
+  try {
+    await db.sql`select graphile_worker.add_job('hold_queue', '{}'::json, queue_name := 'held')`;
+    await holding;
+    await db.sql`select graphile_worker.add_job('backfill_dates', '{}'::json, queue_name := 'held')`;
+    await drain();
+    const held = await db.sql`
+      select task_identifier, attempts from graphile_worker.jobs where queue_name = 'held' order by id`;
+    expect(held).toEqual([
+      { task_identifier: 'hold_queue', attempts: 1 },
+      { task_identifier: 'backfill_dates', attempts: 0 },
+    ]);
+  } finally {
+    release();
+    await other.stop();
+  }
 });
 
 test('drainQueue fails when the runner dies under it (here: a job completion the database refuses)', async () => {
-  await db.sql`delete from graphile_worker._private_jobs`;
+  await db.sql`select from graphile_worker.complete_jobs(array(select id from graphile_worker.jobs))`;
   await db.sql.unsafe(`
     create function refuse_job_delete() returns trigger language plpgsql as $$
     begin raise exception 'job rows are kept in this test'; end $$;
