@@ -89,7 +89,8 @@ function check(
   }
   if (strict) {
     for (const key of Object.keys(value)) {
-      if (!info.properties.includes(key) && !later.includes(key)) problems.add(`${path}: ${key} not declared in ${schema}`);
+      if (!info.properties.includes(key) && !later.includes(key))
+        problems.add(`${path}: ${key} not declared in ${schema}`);
     }
   }
   for (const [key, ref] of Object.entries(info.refs)) {
