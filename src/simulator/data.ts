@@ -3,18 +3,8 @@
  * as results or racecards. Everything derives from (seed, date), so the same race_id and horse_id appear in both.
  */
 
-import type { Jockey, Person, Trainer } from './entities.ts';
-import {
-  FLAT_SHARE,
-  type Horse,
-  horseByDigits,
-  JOCKEYS,
-  jockey,
-  owner,
-  RUNNERS_PER_FOAL_YEAR,
-  runnerDigits,
-  trainer,
-} from './entities.ts';
+import type { Change, Jockey, Person, Trainer } from './entities.ts';
+import { drawRunner, type Horse, horseByDigits, JOCKEYS, jockey, owner, trainer } from './entities.ts';
 import { decimalOdds, nearestPrice, parseDate } from './format.ts';
 import { COURSES, type CourseInfo, SPONSORS } from './names.ts';
 import { type Rng, rngFor } from './prng.ts';
@@ -88,12 +78,19 @@ export interface NeutralRace {
 const BASE_BY_WEEKDAY = [30, 26, 30, 33, 34, 38, 50]; // Sunday..Saturday; mean about 34.4
 const EPOCH_1988 = Date.UTC(1988, 0, 1);
 
-/** How many races a date has before the region filter (GB+IRE). Christmas Eve and Christmas Day are blank. */
+/** British racing stopped for COVID-19 from 18 March to 31 May 2020 (Irish racing for most of it). */
+const BLANK_SPANS: readonly (readonly [string, string])[] = [['2020-03-18', '2020-05-31']];
+
+/**
+ * How many races a date has before the region filter (GB+IRE). Christmas Eve, Christmas Day and the 2020 lockdown
+ * are blank, which leaves about 3,920 racing dates in 2015-2025.
+ */
 export function raceCountForDate(date: string, seed: string, scale = 1): number {
   const ms = parseDate(date);
   if (ms === null) return 0;
   const mmdd = date.slice(5);
   if (mmdd === '12-24' || mmdd === '12-25') return 0;
+  if (BLANK_SPANS.some(([from, to]) => date >= from && date <= to)) return 0;
   const rng = rngFor(seed, 'count', date);
   let base = BASE_BY_WEEKDAY[new Date(ms).getUTCDay()] as number;
   if (mmdd === '12-26') base = 62;
@@ -210,27 +207,6 @@ function pickGoing(rng: Rng, course: CourseInfo, flat: boolean): string {
 
 const FLAT_FURLONGS = [5, 5, 6, 6, 7, 7, 8, 8, 8, 9, 10, 10, 11, 12, 12, 13, 14, 16, 18];
 const EXTRA_YARDS = [0, 0, 0, 0, 0, 10, 15, 20, 34, 53, 100, 110, 150];
-const FLAT_AGES: [number, number][] = [
-  [3, 35],
-  [4, 22],
-  [5, 14],
-  [6, 10],
-  [7, 7],
-  [8, 5],
-  [9, 3],
-];
-const JUMPS_AGES: [number, number][] = [
-  [4, 8],
-  [5, 18],
-  [6, 22],
-  [7, 20],
-  [8, 14],
-  [9, 9],
-  [10, 5],
-  [11, 3],
-  [12, 1],
-];
-
 function buildRace(
   rng: Rng,
   seed: string,
@@ -321,15 +297,15 @@ function buildRace(
   const raceName = `${rng.pick(SPONSORS)} ${sexWord}${raceWord}${gb && !pattern ? ` (Class ${classNumber})` : ''}${pattern ? ` (${pattern})` : ''}`;
 
   const fieldSize = fieldSizeFor(rng, type, handicap);
-  const ages = flat ? FLAT_AGES : JUMPS_AGES;
+  const group = twoYearOld ? 'flat2' : flat ? 'flat' : 'jumps';
   const runners: NeutralRunner[] = [];
   for (let n = 0; n < fieldSize; n++) {
     let horse: Horse | null = null;
     let age = 0;
     for (let attempt = 0; attempt < 20 && !horse; attempt++) {
-      age = twoYearOld ? 2 : rng.weighted(ages);
-      const indexInYear = flat ? rng.int(0, FLAT_SHARE - 1) : rng.int(FLAT_SHARE, RUNNERS_PER_FOAL_YEAR - 1);
-      const digits = runnerDigits(year - age, indexInYear);
+      const drawn = drawRunner(group, year, rng.next());
+      const digits = drawn.digits;
+      age = drawn.age;
       if (usedHorses.has(digits)) continue;
       const candidate = horseByDigits(seed, digits);
       if (!candidate) continue;
@@ -345,7 +321,7 @@ function buildRace(
       horse = candidate;
     }
     if (!horse) continue;
-    runners.push(buildRunner(rng, seed, horse, age, flat, handicap, ratingTop));
+    runners.push(buildRunner(rng, seed, date, horse, age, flat, handicap, ratingTop));
   }
   settleRace(rng, runners, type, flat, prize, gb);
   const speed = flat ? 17.8 : type === 'Chase' ? 15.2 : 15.8;
@@ -413,6 +389,7 @@ const HEADGEAR: [string, number][] = [
 function buildRunner(
   rng: Rng,
   seed: string,
+  date: string,
   horse: Horse,
   age: number,
   flat: boolean,
@@ -446,8 +423,8 @@ function buildRunner(
     rpr: rng.chance(0.8) ? rng.int(flat ? 40 : 80, flat ? 125 : 170) : null,
     ts: rng.chance(0.65) ? rng.int(flat ? 20 : 60, flat ? 115 : 160) : null,
     jockey: jockey(seed, rng.int(0, JOCKEYS - 1)),
-    trainer: trainer(seed, horse.trainerIndex),
-    owner: owner(seed, horse.ownerIndex),
+    trainer: trainer(seed, currentIndex(horse.trainerIndex, horse.trainerChange, date)),
+    owner: owner(seed, currentIndex(horse.ownerIndex, horse.ownerChange, date)),
     headgear: rng.weighted(HEADGEAR),
     spIndex: 0,
     favourite: '',
@@ -462,6 +439,11 @@ function buildRunner(
     lastRunDays: debut ? null : rng.int(7, 300),
     comment: '',
   };
+}
+
+/** The trainer or owner on `date`: the previous one until the change. */
+function currentIndex(index: number, change: Change | null, date: string): number {
+  return change && date < change.date ? change.previousIndex : index;
 }
 
 const BEATEN = [0.05, 0.1, 0.2, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6, 8, 10, 15];

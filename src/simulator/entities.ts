@@ -39,6 +39,20 @@ export interface Horse {
   jumps: boolean;
   trainerIndex: number;
   ownerIndex: number;
+  /** Runners only: the calendar years of the first and last season raced; null for stallions and broodmares. */
+  firstSeason: number | null;
+  lastSeason: number | null;
+  /** A move to the current trainer/owner: before `date` the horse ran for the previous one. */
+  trainerChange: Change | null;
+  ownerChange: Change | null;
+  /** Date of a wind operation during the career, if any. */
+  windSurgery: string | null;
+}
+
+export interface Change {
+  previousIndex: number;
+  /** 'YYYY-MM-DD', the first day with the current trainer/owner. */
+  date: string;
 }
 
 export interface Person {
@@ -52,9 +66,167 @@ export interface Jockey extends Person {
   claim: number;
 }
 
-/** Foals per year entering the runner pool; 60% flat, 40% jumps. Ages 2-12 make roughly 40,000 active horses. */
-export const RUNNERS_PER_FOAL_YEAR = 5000;
-export const FLAT_SHARE = 3000;
+/**
+ * Foals per year entering the runner pool: indexes [0, FLAT_PER_FOAL_YEAR) race on the flat, the rest over jumps. With
+ * the careers below this gives about 112,000 distinct runners over 2015-2025, as the real API has.
+ */
+export const FLAT_PER_FOAL_YEAR = 5000;
+export const JUMPS_PER_FOAL_YEAR = 3450;
+export const RUNNERS_PER_FOAL_YEAR = FLAT_PER_FOAL_YEAR + JUMPS_PER_FOAL_YEAR;
+/** Sex of a runner: the first share are geldings, the next fillies/mares, the rest colts. */
+const GELDING_SHARE = 0.45;
+export const FEMALE_SHARE = 0.38;
+
+/** A career: the age of the first season and how many seasons (calendar years) the horse races. */
+export interface CareerShape {
+  startAge: number;
+  seasons: number;
+}
+/** Flat horses mostly start at 2 or 3 and race 2-4 seasons; jumpers start at 4-6 and race longer. Weights in %. */
+const FLAT_STARTS: [number, number][] = [
+  [2, 45],
+  [3, 45],
+  [4, 10],
+];
+const FLAT_SEASONS: [number, number][] = [
+  [1, 20],
+  [2, 28],
+  [3, 24],
+  [4, 14],
+  [5, 7],
+  [6, 4],
+  [7, 2],
+  [8, 1],
+];
+const JUMPS_STARTS: [number, number][] = [
+  [4, 30],
+  [5, 35],
+  [6, 22],
+  [7, 13],
+];
+const JUMPS_SEASONS: [number, number][] = [
+  [1, 12],
+  [2, 16],
+  [3, 18],
+  [4, 17],
+  [5, 14],
+  [6, 10],
+  [7, 7],
+  [8, 4],
+  [9, 2],
+];
+
+/** A contiguous block of a foal year's pool indexes sharing one career shape. */
+export interface CareerBlock extends CareerShape {
+  jumps: boolean;
+  /** First index in the foal year and number of horses. */
+  from: number;
+  count: number;
+}
+
+function careerBlocks(
+  jumps: boolean,
+  offset: number,
+  size: number,
+  starts: [number, number][],
+  seasons: [number, number][],
+): CareerBlock[] {
+  const shapes = starts.flatMap(([startAge, ws]) =>
+    seasons.map(([n, wn]) => ({ startAge, seasons: n, w: ws * wn })),
+  );
+  const total = shapes.reduce((a, b) => a + b.w, 0);
+  const blocks: CareerBlock[] = [];
+  let cumulative = 0;
+  let from = offset;
+  for (const shape of shapes) {
+    cumulative += shape.w;
+    const to = offset + Math.round((cumulative * size) / total);
+    if (to > from)
+      blocks.push({ jumps, startAge: shape.startAge, seasons: shape.seasons, from, count: to - from });
+    from = to;
+  }
+  return blocks;
+}
+
+/** Every foal year's pool, split into career blocks: flat indexes first, then jumps. */
+export const CAREER_BLOCKS: readonly CareerBlock[] = [
+  ...careerBlocks(false, 0, FLAT_PER_FOAL_YEAR, FLAT_STARTS, FLAT_SEASONS),
+  ...careerBlocks(true, FLAT_PER_FOAL_YEAR, JUMPS_PER_FOAL_YEAR, JUMPS_STARTS, JUMPS_SEASONS),
+];
+
+export function careerBlockOf(indexInYear: number): CareerBlock {
+  let lo = 0;
+  let hi = CAREER_BLOCKS.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((CAREER_BLOCKS[mid] as CareerBlock).from <= indexInYear) lo = mid;
+    else hi = mid - 1;
+  }
+  return CAREER_BLOCKS[lo] as CareerBlock;
+}
+
+/** Which runners a race draws from: two-year-olds on the flat, older flat horses, or jumpers. */
+export type RunnerGroup = 'flat2' | 'flat' | 'jumps';
+
+export function groupOf(block: CareerShape & { jumps: boolean }, age: number): RunnerGroup {
+  return block.jumps ? 'jumps' : age === 2 ? 'flat2' : 'flat';
+}
+
+interface DrawEntry {
+  age: number;
+  from: number;
+  /** Cumulative horse count before this entry. */
+  before: number;
+}
+interface DrawTable {
+  entries: DrawEntry[];
+  /** Horses of the group racing in any one season (the same every year). */
+  active: number;
+}
+
+function drawTable(group: RunnerGroup): DrawTable {
+  const entries: DrawEntry[] = [];
+  let active = 0;
+  for (const block of CAREER_BLOCKS) {
+    for (let age = block.startAge; age < block.startAge + block.seasons; age++) {
+      if (groupOf(block, age) !== group) continue;
+      entries.push({ age, from: block.from, before: active });
+      active += block.count;
+    }
+  }
+  return { entries, active };
+}
+
+const DRAW_TABLES: Record<RunnerGroup, DrawTable> = {
+  flat2: drawTable('flat2'),
+  flat: drawTable('flat'),
+  jumps: drawTable('jumps'),
+};
+
+/** Horses of a group racing in a season: every horse whose career covers that season is equally likely to be drawn. */
+export function activeInSeason(group: RunnerGroup): number {
+  return DRAW_TABLES[group].active;
+}
+
+/** A runner of the group racing in `year`, drawn uniformly from the horses whose careers cover that year. */
+export function drawRunner(
+  group: RunnerGroup,
+  year: number,
+  uniform: number,
+): { digits: number; age: number } {
+  const table = DRAW_TABLES[group];
+  const k = Math.floor(uniform * table.active);
+  let lo = 0;
+  let hi = table.entries.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((table.entries[mid] as DrawEntry).before <= k) lo = mid;
+    else hi = mid - 1;
+  }
+  const entry = table.entries[lo] as DrawEntry;
+  return { digits: runnerDigits(year - entry.age, entry.from + k - entry.before), age: entry.age };
+}
+
 const RUNNER_FIRST_YEAR = 1995;
 const RUNNER_LAST_YEAR = 2035;
 const STALLIONS = 800;
@@ -226,7 +398,14 @@ function buildHorse(seed: string, digits: number): Horse | null {
   else if (kind === 'broodmare') sex = 'mare';
   else {
     const roll = rng.next();
-    sex = roll < 0.45 ? 'gelding' : roll < 0.83 ? (foalYear < 2019 ? 'mare' : 'filly') : 'colt';
+    sex =
+      roll < GELDING_SHARE
+        ? 'gelding'
+        : roll < GELDING_SHARE + FEMALE_SHARE
+          ? foalYear < 2019
+            ? 'mare'
+            : 'filly'
+          : 'colt';
   }
   const sexCode = ({ gelding: 'G', mare: 'M', filly: 'F', colt: 'C' } as const)[sex];
   const month = rng.weighted([
@@ -246,6 +425,22 @@ function buildHorse(seed: string, digits: number): Horse | null {
     ? `${rng.pick(FIRST_NAMES).charAt(0)} ${rng.pick(FIRST_NAMES).charAt(0)} ${rng.pick(SURNAMES)}`
     : `${rng.pick(SURNAMES)} ${rng.pick(STUD_WORDS)}`;
   const indexInYear = kind === 'runner' ? index % RUNNERS_PER_FOAL_YEAR : 0;
+  const block = kind === 'runner' ? careerBlockOf(indexInYear) : null;
+  const firstSeason = block ? foalYear + block.startAge : null;
+  const lastSeason = block ? foalYear + block.startAge + block.seasons - 1 : null;
+  const careerDate = (): string =>
+    `${(firstSeason as number) + rng.int(0, (lastSeason as number) - (firstSeason as number))}-${String(rng.int(1, 12)).padStart(2, '0')}-${String(rng.int(1, 28)).padStart(2, '0')}`;
+  const trainerIndex = hash32(`${seed}|trainer-of|${digits}`) % TRAINERS;
+  const ownerIndex = hash32(`${seed}|owner-of|${digits}`) % OWNERS;
+  const trainerChange =
+    block && rng.chance(0.18)
+      ? { previousIndex: (trainerIndex + 1 + rng.int(0, TRAINERS - 2)) % TRAINERS, date: careerDate() }
+      : null;
+  const ownerChange =
+    block && rng.chance(0.15)
+      ? { previousIndex: (ownerIndex + 1 + rng.int(0, OWNERS - 2)) % OWNERS, date: careerDate() }
+      : null;
+  const windSurgery = block && rng.chance(block.jumps ? 0.1 : 0.04) ? careerDate() : null;
   return {
     id: `hrs_${digits}`,
     digits,
@@ -261,9 +456,14 @@ function buildHorse(seed: string, digits: number): Horse | null {
     sireDigits: parents.sire,
     damDigits: parents.dam,
     damsireDigits: damsire,
-    jumps: kind === 'runner' && indexInYear >= FLAT_SHARE,
-    trainerIndex: hash32(`${seed}|trainer-of|${digits}`) % TRAINERS,
-    ownerIndex: hash32(`${seed}|owner-of|${digits}`) % OWNERS,
+    jumps: block?.jumps ?? false,
+    trainerIndex,
+    ownerIndex,
+    firstSeason,
+    lastSeason,
+    trainerChange,
+    ownerChange,
+    windSurgery,
   };
 }
 

@@ -14,6 +14,12 @@ export {
   resultsPageJson,
 } from './pages.ts';
 export {
+  expectedPopulation,
+  type PopulationOptions,
+  type PopulationStats,
+  populationStats,
+} from './population.ts';
+export {
   type FaultRule,
   RACECARD_WINDOW_START,
   type Simulator,

@@ -387,6 +387,7 @@ export const PLACES = [
 
 export const OWNER_SUFFIXES = ['Racing', 'Partnership', 'Racing Club', 'Syndicate', 'Bloodstock', 'Stables'];
 export const STUD_WORDS = ['Stud', 'Farm', 'Bloodstock', 'Stud Farm'];
+/** Racecards carry up to 25 bookmakers per runner (a 2023-07-22 race had 25); the first ones are the most common. */
 export const BOOKMAKERS = [
   'Bet365',
   'William Hill',
@@ -400,6 +401,26 @@ export const BOOKMAKERS = [
   'BetVictor',
   'Boylesports',
   'Betfred',
+  '888sport',
+  'BetUK',
+  'BetMGM',
+  'Virgin Bet',
+  'Spreadex',
+  'Star Sports',
+  'QuinnBet',
+  'Midnite',
+  'Livescore Bet',
+  'Kwiff',
+  'Fitzdares',
+  'BetGoodwin',
+  'Grosvenor Sport',
+];
+export const STABLE_TOUR_QUOTES = [
+  'He has had a wind operation and we think he is better than his rating.',
+  'She is very straightforward and handles any ground.',
+  'We have always liked him and he should stay further this season.',
+  'He goes well fresh and this has been the plan for a while.',
+  'A big horse who needed time; he is ready to show what he can do.',
 ];
 export const SPONSORS = [
   'BetWright',

@@ -3,7 +3,16 @@
  * horse pro and courses. Every scalar is a string except big_race/is_abandoned.
  */
 import { type NeutralRace, type NeutralRunner, racesForDate } from './data.ts';
-import { type Horse, horseByDigits, idDigits, suffixed } from './entities.ts';
+import {
+  type Change,
+  type Horse,
+  horseByDigits,
+  idDigits,
+  owner,
+  type Person,
+  suffixed,
+  trainer,
+} from './entities.ts';
 import {
   decimalOdds,
   distanceText,
@@ -26,8 +35,9 @@ import {
   COURSES,
   type CourseInfo,
   REGION_NAMES,
+  STABLE_TOUR_QUOTES,
 } from './names.ts';
-import { hash32, rngFor } from './prng.ts';
+import { hash32, type Rng, rngFor } from './prng.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -67,6 +77,7 @@ function resultRunner(race: NeutralRace, runner: NeutralRunner): Json {
     horse: suffixed(horse),
     sp: sp(runner),
     sp_dec: decimalOdds(runner.spIndex).toFixed(2),
+    bsp: bsp(race, runner),
     number: String(runner.number),
     position: runner.position,
     draw: runner.draw === null ? '' : String(runner.draw),
@@ -102,6 +113,18 @@ function resultRunner(race: NeutralRace, runner: NeutralRunner): Json {
 }
 
 const seedOf = (race: NeutralRace): string => race.seed;
+
+/**
+ * Betfair starting price (v1.4.3), a decimal string such as '9.42' or '23'; usually a little above the SP for outsiders.
+ * About 1% of runners have none ('').
+ */
+function bsp(race: NeutralRace, runner: NeutralRunner): string {
+  const rng = rngFor(race.seed, 'bsp', race.raceId, runner.horse.digits);
+  if (rng.chance(0.01)) return '';
+  const sp = decimalOdds(runner.spIndex);
+  const value = 1 + (sp - 1) * Math.exp(rng.normal() * 0.15 + (sp > 6 ? 0.12 : 0.02));
+  return shortDecimal(Math.max(1.01, value));
+}
 
 function tote(race: NeutralRace, amount: number): string {
   return `${race.currency === 'GBP' ? '£' : '€'}${amount.toFixed(2)}`;
@@ -164,6 +187,80 @@ function ancestorFields(
   return horse ? { name: horse.name, region: horse.region, digits } : null;
 }
 
+/** 'YYYY-MM-DD HH:MM:SS', `minutesBefore` minutes before the off (local time, as the API prints `updated`). */
+function beforeOff(race: NeutralRace, minutesBefore: number, second: number): string {
+  const at = Math.max(0, race.offMinutes - minutesBefore);
+  const hh = String(Math.floor(at / 60)).padStart(2, '0');
+  const mm = String(at % 60).padStart(2, '0');
+  return `${race.date} ${hh}:${mm}:${String(second).padStart(2, '0')}`;
+}
+
+/** The bookmakers pricing a race: 15-25 in Britain, 8-20 in Ireland, the most common first. */
+function raceBookmakers(race: NeutralRace): readonly string[] {
+  const rng = rngFor(race.seed, 'bookmakers', race.raceId);
+  const count = race.region === 'GB' ? rng.int(15, BOOKMAKERS.length) : rng.int(8, 20);
+  return BOOKMAKERS.slice(0, count);
+}
+
+/** Each-way terms as [places, fraction denominator]: win only below 5 runners. */
+function eachWay(race: NeutralRace): [string, string] {
+  const field = race.runners.length;
+  if (field < 5) return ['', ''];
+  if (field < 8) return ['2', '4'];
+  if (field >= 16 && race.handicap) return ['4', '4'];
+  return ['3', '5'];
+}
+
+/**
+ * A runner's odds, one entry per bookmaker; about a third of them moved during the day and carry their earlier
+ * prices in `history` (oldest first, shaped like the spec's RaceRunnerOddsHistory: changed_at, fractional, decimal).
+ */
+function runnerOdds(race: NeutralRace, runner: NeutralRunner, rng: Rng): Json[] {
+  if (runner.nonRunner) return [];
+  const [ewPlaces, ewDenom] = eachWay(race);
+  const last = PRICE_LADDER.length - 1;
+  return raceBookmakers(race).map((bookmaker) => {
+    const index = Math.max(0, Math.min(last, runner.spIndex + rng.int(-1, 2)));
+    const minutes = rng.int(2, 90);
+    const history: Json[] = [];
+    if (rng.chance(0.35)) {
+      // Walk back from the current price: each earlier move is further from the off.
+      let earlier = index;
+      let at = minutes;
+      for (let moves = rng.int(1, 3); moves > 0; moves--) {
+        earlier = Math.max(0, Math.min(last, earlier + rng.pick([-2, -1, 1, 2])));
+        at += rng.int(20, 120);
+        history.unshift({
+          changed_at: beforeOff(race, at, rng.int(0, 59)),
+          fractional: fractional(earlier),
+          decimal: shortDecimal(decimalOdds(earlier)),
+        });
+      }
+    }
+    return {
+      bookmaker,
+      fractional: fractional(index),
+      decimal: shortDecimal(decimalOdds(index)),
+      ew_places: ewPlaces,
+      ew_denom: ewDenom,
+      updated: beforeOff(race, minutes, rng.int(0, 59)),
+      history,
+    };
+  });
+}
+
+/** Previous trainer/owner once the horse has moved (change_date is the first day with the current one). */
+function previous(
+  change: Change | null,
+  date: string,
+  person: (index: number) => Person,
+  key: string,
+): Json[] {
+  if (!change || date < change.date) return [];
+  const who = person(change.previousIndex);
+  return [{ [key]: who.name, [`${key}_id`]: who.id, change_date: change.date }];
+}
+
 function cardRunner(race: NeutralRace, runner: NeutralRunner): Json {
   const seed = seedOf(race);
   const horse = runner.horse;
@@ -173,24 +270,9 @@ function cardRunner(race: NeutralRace, runner: NeutralRunner): Json {
   const damsire = ancestorFields(seed, horse.damsireDigits);
   const runs = rng.int(0, 25);
   const wins = Math.min(runs, rng.int(0, 6));
-  const offHour = Math.floor(race.offMinutes / 60);
-  const updated = `${race.date} ${String(offHour - 1).padStart(2, '0')}:${String(rng.int(0, 59)).padStart(2, '0')}:${String(rng.int(0, 59)).padStart(2, '0')}`;
-  const bookmakers = rng.shuffle([...BOOKMAKERS]).slice(0, rng.int(3, 5));
-  const odds = runner.nonRunner
-    ? []
-    : bookmakers.map((bookmaker) => {
-        const index = Math.max(0, Math.min(PRICE_LADDER.length - 1, runner.spIndex + rng.int(-1, 2)));
-        return {
-          bookmaker,
-          fractional: fractional(index),
-          decimal: shortDecimal(decimalOdds(index)),
-          ew_places: race.runners.length >= 8 ? '3' : '2',
-          ew_denom: race.runners.length >= 8 ? '5' : '4',
-          updated,
-          history: [],
-        };
-      });
   const quoted = rng.chance(0.05);
+  const toured = rng.chance(0.03);
+  const operated = horse.windSurgery !== null && horse.windSurgery < race.date;
   return {
     horse_id: horse.id,
     horse: horse.name,
@@ -220,8 +302,8 @@ function cardRunner(race: NeutralRace, runner: NeutralRunner): Json {
     },
     owner: runner.owner.name,
     owner_id: runner.owner.id,
-    prev_trainers: [],
-    prev_owners: [],
+    prev_trainers: previous(horse.trainerChange, race.date, (i) => trainer(seed, i), 'trainer'),
+    prev_owners: previous(horse.ownerChange, race.date, (i) => owner(seed, i), 'owner'),
     comment: runner.form
       ? 'Has shown ability in similar company.'
       : 'Makes debut; bred to do better in time.',
@@ -244,13 +326,13 @@ function cardRunner(race: NeutralRace, runner: NeutralRunner): Json {
           },
         ]
       : [],
-    stable_tour: [],
-    medical: [],
+    stable_tour: toured ? [{ quote: rng.pick(STABLE_TOUR_QUOTES) }] : [],
+    medical: operated ? [{ date: horse.windSurgery, type: 'Wind Surgery' }] : [],
     number: String(runner.number),
     draw: runner.draw === null ? '' : String(runner.draw),
     headgear: runner.headgear,
     headgear_run: runner.headgear && rng.chance(0.3) ? '1' : '',
-    wind_surgery: '',
+    wind_surgery: operated ? '1' : '',
     wind_surgery_run: '',
     past_results_flags: [],
     lbs: String(runner.lbs),
@@ -263,7 +345,7 @@ function cardRunner(race: NeutralRace, runner: NeutralRunner): Json {
     last_run: runner.lastRunDays === null ? '' : String(runner.lastRunDays),
     form: runner.form,
     trainer_rtf: String(rng.int(0, 60)),
-    odds,
+    odds: runnerOdds(race, runner, rng),
   };
 }
 
