@@ -33,7 +33,8 @@ export function parseCadence(options: { every?: string; everyChange?: boolean; a
   }
   if (options.at !== undefined) {
     const parts = options.at.split(',').map((p) => p.trim());
-    if (parts.length === 0 || parts.some((p) => p === '')) throw new Error(`--at "${options.at}": empty offset`);
+    if (parts.length === 0 || parts.some((p) => p === ''))
+      throw new Error(`--at "${options.at}": empty offset`);
     const offsets = [...new Set(parts.map(parseDuration))].sort((a, b) => a - b);
     return { kind: 'at', offsetsMs: offsets };
   }

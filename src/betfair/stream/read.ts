@@ -56,7 +56,12 @@ async function* decodeLayers(
   if (depth < MAX_DEPTH && isGzip(head)) {
     yield* decodeLayers(decompress(all, createGunzip(), file, entry), file, entry, depth + 1);
   } else if (depth < MAX_DEPTH && isBzip2(head)) {
-    yield* decodeLayers(decompress(all, unbzip2() as unknown as Transform, file, entry), file, entry, depth + 1);
+    yield* decodeLayers(
+      decompress(all, unbzip2() as unknown as Transform, file, entry),
+      file,
+      entry,
+      depth + 1,
+    );
   } else if (depth < MAX_DEPTH && entry === null && isTar(head)) {
     yield* readTar(all, file, depth);
   } else {

@@ -122,7 +122,11 @@ export class StreamReplayer {
     const c = t.cache;
     const last = c.publishTime;
     const due: Due[] = [];
-    if (this.bucketMs !== null && t.dirty && Math.floor(pt / this.bucketMs) !== Math.floor(last / this.bucketMs)) {
+    if (
+      this.bucketMs !== null &&
+      t.dirty &&
+      Math.floor(pt / this.bucketMs) !== Math.floor(last / this.bucketMs)
+    ) {
       due.push({ stamp: last, reason: this.bucketMs === 1 ? 'change' : 'every' });
       t.dirty = false;
     }
@@ -148,7 +152,8 @@ export class StreamReplayer {
     for (const t of this.markets.values()) {
       const last = t.cache.publishTime;
       const due: Due[] = [];
-      if (this.bucketMs !== null && t.dirty) due.push({ stamp: last, reason: this.bucketMs === 1 ? 'change' : 'every' });
+      if (this.bucketMs !== null && t.dirty)
+        due.push({ stamp: last, reason: this.bucketMs === 1 ? 'change' : 'every' });
       const off = t.cache.marketTimeMs;
       if (off !== undefined) {
         for (; t.nextAt < this.offsets.length; t.nextAt++) {
@@ -159,7 +164,8 @@ export class StreamReplayer {
       }
       due.push({ stamp: last, reason: 'final' });
       this.emit(t, due, out);
-      if (this.included(t)) out.push({ kind: 'market', market: t.cache.info(), file: t.file, entry: t.entry });
+      if (this.included(t))
+        out.push({ kind: 'market', market: t.cache.info(), file: t.file, entry: t.entry });
     }
     this.markets.clear();
   }
