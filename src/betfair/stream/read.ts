@@ -103,13 +103,17 @@ function decompress(
   const source = Readable.from(chunks);
   pipeline(source, decoder, out, (error) => {
     if (error) {
-      const what = formatLocation({ file, entry });
       out.destroy(new Error(`${what}: cannot decompress (${error.message ?? String(error)})`));
     }
   });
+  const what = formatLocation({ file, entry });
   return (async function* () {
     try {
       for await (const chunk of out) yield chunk as Buffer;
+    } catch (error) {
+      // Some decoders' errors escape the pipeline callback: name the file here as well.
+      const message = (error as Error)?.message ?? String(error);
+      throw message.startsWith(what) ? error : new Error(`${what}: cannot decompress (${message})`);
     } finally {
       source.destroy();
     }
