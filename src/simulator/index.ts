@@ -13,10 +13,12 @@ export {
   resultsPage,
   resultsPageJson,
 } from './pages.ts';
+export { DEFAULT_PLAN, isPlan, PLANS, type Plan, resultsWindowStart } from './plans.ts';
 export {
   type FaultRule,
   RACECARD_WINDOW_START,
   type Simulator,
+  type SimulatorAccount,
   type SimulatorOptions,
   type SimulatorStats,
   startSimulator,
