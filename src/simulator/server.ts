@@ -1,6 +1,7 @@
 /**
- * The local Racing API simulator: a node:http server with HTTP Basic auth, a per-account sliding-window rate limit,
- * an optional Cloudflare-style burst cool-off, injectable faults and request statistics. Data comes from the
+ * The local Racing API simulator: a node:http server with HTTP Basic auth for one or several accounts, each with its
+ * plan (plans.ts: what it lacks answers 401) and its own sliding-window rate limit, an optional Cloudflare-style burst
+ * cool-off, a clock that tests can move, injectable faults and request statistics. Data comes from the
  * deterministic generator (data.ts) rendered by pages.ts. Used by tests, the demo and benchmarks only.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
