@@ -1,16 +1,43 @@
 // Configuration of The Racing API client, read from the environment and checked once at start-up,
 // so that a typo fails with one line naming the variable instead of a confusing error mid-backfill.
+// No error message ever contains a password (nor a username, which is half of the credentials).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 export type Endpoint = 'results' | 'racecards' | 'horses' | 'courses';
 
 export const ENDPOINTS: readonly Endpoint[] = ['results', 'racecards', 'horses', 'courses'];
 
+/** One Racing API account: its credentials and its own budgets (its own rate-limit buckets). */
+export interface RacingApiAccount {
+  /**
+   * Stable, non-secret label for logs, tables and bucket keys: the `id` of a JSON entry when given, else 'acct_' and
+   * the first 8 hex digits of the username's SHA-256 (so reordering the list keeps it); 'default' without credentials.
+   */
+  id: string;
+  /** Absent only for the default account when no credentials are configured (a simulator without auth). */
+  username?: string;
+  password?: string;
+  /** The account-wide budget; default RACING_API_RATE_PER_SEC. */
+  ratePerSec: number;
+  /** Endpoints with their own budget (own bucket); default the RACING_API_RATE_PER_SEC_<ENDPOINT> variables. */
+  endpointRates: Partial<Record<Endpoint, number>>;
+}
+
 export interface RacingApiConfig {
   /** RACING_API_BASE_URL, default 'https://api.theracingapi.com/v1/', always with a trailing slash. */
   baseUrl: string;
-  /** RACING_API_USERNAME / RACING_API_PASSWORD: never logged, never stored. */
+  /**
+   * RACING_API_USERNAME / RACING_API_PASSWORD: never logged, never stored. With RACING_API_ACCOUNTS, the first
+   * account's, so that single-account callers keep working.
+   */
   username?: string;
   password?: string;
+  /**
+   * Every account, at least one: RACING_API_ACCOUNTS, else the single RACING_API_USERNAME account (or one without
+   * credentials). Always set by loadRacingApiConfig; optional so hand-built configs stay short (see accountsOf).
+   */
+  accounts?: RacingApiAccount[];
   /** RACING_API_RATE_PER_SEC, default 2: the account-wide budget shared by every process. */
   ratePerSec: number;
   /** RACING_API_RATE_PER_SEC_RESULTS / _RACECARDS / _HORSES / _COURSES: an endpoint with its own limit gets its own bucket. */
@@ -113,10 +140,175 @@ function baseUrlFrom(env: NodeJS.ProcessEnv): string {
   return url.toString();
 }
 
+const ACCOUNTS = 'RACING_API_ACCOUNTS';
+const MAX_RATE = 100;
+
+/** The id of an account without its own: derived from the username, never revealing it. */
+export function accountId(username: string): string {
+  return `acct_${createHash('sha256').update(username, 'utf8').digest('hex').slice(0, 8)}`;
+}
+
+/** The accounts of a config, also of a hand-built one without `accounts`. */
+export function accountsOf(config: RacingApiConfig): RacingApiAccount[] {
+  if (config.accounts && config.accounts.length > 0) return config.accounts;
+  const account: RacingApiAccount = {
+    id: config.username === undefined ? 'default' : accountId(config.username),
+    ratePerSec: config.ratePerSec,
+    endpointRates: config.endpointRates,
+  };
+  if (config.username !== undefined && config.password !== undefined) {
+    account.username = config.username;
+    account.password = config.password;
+  }
+  return [account];
+}
+
+interface AccountDefaults {
+  ratePerSec: number;
+  endpointRates: Partial<Record<Endpoint, number>>;
+}
+
+function rateOf(value: unknown, where: string, field: string): number {
+  const rate = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0 || rate > MAX_RATE) {
+    throw new Error(`${ACCOUNTS} ${where}: ${field} must be a number above 0 and at most ${MAX_RATE}`);
+  }
+  return rate;
+}
+
+/** `username:password` or `username:password@rate`; '@' plus digits at the end is the rate, else part of the password. */
+function textEntry(text: string, where: string, defaults: AccountDefaults): RacingApiAccount {
+  const colon = text.indexOf(':');
+  const rest = text.slice(colon + 1);
+  const rateSuffix = /@(\d+(?:\.\d+)?)$/.exec(rest);
+  const password = rateSuffix ? rest.slice(0, rateSuffix.index) : rest;
+  const username = text.slice(0, colon).trim();
+  if (colon < 0 || username === '' || password === '') {
+    throw new Error(`${ACCOUNTS} ${where} must look like username:password or username:password@rate`);
+  }
+  return {
+    id: accountId(username),
+    username,
+    password,
+    ratePerSec: rateSuffix ? rateOf(rateSuffix[1], where, 'the rate after @') : defaults.ratePerSec,
+    endpointRates: { ...defaults.endpointRates },
+  };
+}
+
+const JSON_FIELDS = [
+  'id',
+  'username',
+  'password',
+  'rate_per_sec',
+  ...ENDPOINTS.map((e) => `rate_per_sec_${e}`),
+];
+
+/** `{"id"?, "username", "password", "rate_per_sec"?, "rate_per_sec_results"?, ...}`. */
+function jsonEntry(value: unknown, where: string, defaults: AccountDefaults): RacingApiAccount {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`${ACCOUNTS} ${where} must be an object with username and password`);
+  }
+  const entry = value as Record<string, unknown>;
+  const unknown = Object.keys(entry).find((key) => !JSON_FIELDS.includes(key));
+  if (unknown !== undefined) {
+    // A key is not a secret; naming it catches typos such as "rate_per_second".
+    throw new Error(
+      `${ACCOUNTS} ${where} has an unknown field '${unknown}' (known: ${JSON_FIELDS.join(', ')})`,
+    );
+  }
+  const { username, password, id } = entry;
+  if (
+    typeof username !== 'string' ||
+    username.trim() === '' ||
+    typeof password !== 'string' ||
+    password === ''
+  ) {
+    throw new Error(`${ACCOUNTS} ${where} needs a non-empty username and password (strings)`);
+  }
+  if (id !== undefined && (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,40}$/.test(id))) {
+    throw new Error(`${ACCOUNTS} ${where}: id must be 1 to 40 letters, digits, '_' or '-'`);
+  }
+  const endpointRates = { ...defaults.endpointRates };
+  for (const endpoint of ENDPOINTS) {
+    const field = `rate_per_sec_${endpoint}`;
+    if (entry[field] !== undefined) endpointRates[endpoint] = rateOf(entry[field], where, field);
+  }
+  return {
+    id: id ?? accountId(username.trim()),
+    username: username.trim(),
+    password,
+    ratePerSec:
+      entry.rate_per_sec === undefined
+        ? defaults.ratePerSec
+        : rateOf(entry.rate_per_sec, where, 'rate_per_sec'),
+    endpointRates,
+  };
+}
+
+function accountsFromFile(path: string, defaults: AccountDefaults): RacingApiAccount[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new Error(`${ACCOUNTS} names the file ${path}, which cannot be read (${code})`);
+  }
+  if (text.trimStart().startsWith('[')) {
+    let list: unknown;
+    try {
+      list = JSON.parse(text);
+    } catch {
+      // JSON.parse's own message quotes the text around the error, which may be a password.
+      throw new Error(`${ACCOUNTS} file ${path} starts with '[' but is not valid JSON`);
+    }
+    if (!Array.isArray(list)) throw new Error(`${ACCOUNTS} file ${path} must hold a JSON array`);
+    return list.map((value, i) => jsonEntry(value, `file ${path} entry ${i + 1}`, defaults));
+  }
+  const accounts: RacingApiAccount[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const trimmed = line.trim();
+    if (trimmed !== '' && !trimmed.startsWith('#')) {
+      accounts.push(textEntry(trimmed, `file ${path} line ${i + 1}`, defaults));
+    }
+  });
+  return accounts;
+}
+
+/**
+ * RACING_API_ACCOUNTS: `user1:pass1,user2:pass2@10` inline, or a path (starting with '/' or '.') to a file of
+ * `user:pass[@rate]` lines ('#' comments) or a JSON array of {id?, username, password, rate_per_sec?,
+ * rate_per_sec_<endpoint>?}. Undefined when the variable is not set.
+ */
+function accountsFrom(env: NodeJS.ProcessEnv, defaults: AccountDefaults): RacingApiAccount[] | undefined {
+  const raw = blankToUndefined(env[ACCOUNTS]);
+  if (raw === undefined) return undefined;
+  const accounts =
+    raw.startsWith('/') || raw.startsWith('.')
+      ? accountsFromFile(raw, defaults)
+      : raw
+          .split(',')
+          .map((text) => text.trim())
+          .filter((text) => text !== '')
+          .map((text, i) => textEntry(text, `entry ${i + 1}`, defaults));
+  if (accounts.length === 0) throw new Error(`${ACCOUNTS} is set but holds no account`);
+  accounts.forEach((account, i) => {
+    const first = accounts.findIndex((a) => a.username === account.username || a.id === account.id);
+    if (first < i) {
+      throw new Error(`${ACCOUNTS} accounts ${first + 1} and ${i + 1} have the same username or id`);
+    }
+  });
+  return accounts;
+}
+
 /** Reads and checks the RACING_API_* variables. Invalid values throw an Error with one line naming the variable. */
 export function loadRacingApiConfig(env: NodeJS.ProcessEnv = process.env): RacingApiConfig {
-  const username = blankToUndefined(env.RACING_API_USERNAME);
-  const password = env.RACING_API_PASSWORD ? env.RACING_API_PASSWORD : undefined;
+  let username = blankToUndefined(env.RACING_API_USERNAME);
+  let password = env.RACING_API_PASSWORD ? env.RACING_API_PASSWORD : undefined;
+  if (blankToUndefined(env[ACCOUNTS]) !== undefined && (username !== undefined || password !== undefined)) {
+    throw new Error(
+      `${ACCOUNTS} and RACING_API_USERNAME/RACING_API_PASSWORD are both set: keep one (RACING_API_ACCOUNTS for several accounts)`,
+    );
+  }
   if ((username === undefined) !== (password === undefined)) {
     throw new Error(
       `${username === undefined ? 'RACING_API_USERNAME' : 'RACING_API_PASSWORD'} is not set: set both RACING_API_USERNAME and RACING_API_PASSWORD, or neither`,
@@ -130,7 +322,7 @@ export function loadRacingApiConfig(env: NodeJS.ProcessEnv = process.env): Racin
   }
   const config: RacingApiConfig = {
     baseUrl: baseUrlFrom(env),
-    ratePerSec: positiveNumber(env, 'RACING_API_RATE_PER_SEC', CONFIG_DEFAULTS.ratePerSec, 100),
+    ratePerSec: positiveNumber(env, 'RACING_API_RATE_PER_SEC', CONFIG_DEFAULTS.ratePerSec, MAX_RATE),
     endpointRates,
     timeoutMs: integerInRange(env, 'RACING_API_TIMEOUT_MS', CONFIG_DEFAULTS.timeoutMs, 1, 600_000),
     maxAttempts: integerInRange(env, 'RACING_API_MAX_ATTEMPTS', CONFIG_DEFAULTS.maxAttempts, 1, 20),
@@ -158,9 +350,15 @@ export function loadRacingApiConfig(env: NodeJS.ProcessEnv = process.env): Racin
       3_600_000,
     ),
   };
+  const accounts = accountsFrom(env, config);
+  if (accounts) {
+    username = accounts[0]?.username;
+    password = accounts[0]?.password;
+  }
   if (username !== undefined && password !== undefined) {
     config.username = username;
     config.password = password;
   }
+  config.accounts = accounts ?? accountsOf(config);
   return config;
 }

@@ -13,6 +13,7 @@ export {
   resultsPage,
   resultsPageJson,
 } from './pages.ts';
+export { DEFAULT_PLAN, isPlan, PLANS, type Plan, resultsWindowStart } from './plans.ts';
 export {
   expectedPopulation,
   type PopulationOptions,
@@ -23,6 +24,7 @@ export {
   type FaultRule,
   RACECARD_WINDOW_START,
   type Simulator,
+  type SimulatorAccount,
   type SimulatorOptions,
   type SimulatorStats,
   startSimulator,

@@ -1,6 +1,7 @@
 /**
- * The local Racing API simulator: a node:http server with HTTP Basic auth, a per-account sliding-window rate limit,
- * an optional Cloudflare-style burst cool-off, injectable faults and request statistics. Data comes from the
+ * The local Racing API simulator: a node:http server with HTTP Basic auth for one or several accounts, each with its
+ * plan (plans.ts: what it lacks answers 401) and its own sliding-window rate limit, an optional Cloudflare-style burst
+ * cool-off, a clock that tests can move, injectable faults and request statistics. Data comes from the
  * deterministic generator (data.ts) rendered by pages.ts. Used by tests, the demo and benchmarks only.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -8,6 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { addDays, parseDate, todayUtc } from './format.ts';
 import { CloudflareGuard, type CloudflareOptions, SlidingWindowLimiter } from './limits.ts';
 import { coursesPage, horsePro, type PageQuery, racecardsPageJson, resultsPageJson } from './pages.ts';
+import { DEFAULT_PLAN, endpointRefusal, type Plan, resultsDateRefusal } from './plans.ts';
 import { dateParam, intParam, missing, QueryError } from './validation.ts';
 
 export interface SimulatorOptions {
@@ -15,9 +17,16 @@ export interface SimulatorOptions {
   port?: number;
   /** Default '127.0.0.1'. */
   host?: string;
-  /** When set, require HTTP Basic with these, else 401 {"detail":"Invalid credentials"}. */
+  /** When set, require HTTP Basic with these (or one of `accounts`), else 401 {"detail":"Invalid credentials"}. */
   username?: string;
   password?: string;
+  /**
+   * More credential pairs, each its own account: its own rate-limit window and plan. With neither these nor
+   * username/password, no credentials are asked for and every request is one anonymous account.
+   */
+  accounts?: SimulatorAccount[];
+  /** Plan of username/password, of accounts without their own, and of anonymous access; default 'pro-historical'. */
+  plan?: Plan;
   /** Per-account limit; undefined/0 = unlimited. Sliding 1-second window over accepted arrivals; 429s do not count. */
   ratePerSec?: number;
   /** Seconds; when set, 429s carry Retry-After. */
@@ -28,12 +37,22 @@ export interface SimulatorOptions {
   resultsLimitMax?: 50 | 100;
   /** racecards/pro answer for dates before 2023-01-23 or after today+7 (default 'empty'). */
   outsideWindow?: 'empty' | '404' | '422';
-  /** 'YYYY-MM-DD' for the racecard window and "no results from today on"; default the real current UTC date. */
+  /**
+   * 'YYYY-MM-DD' for the racecard window, "no results from today on" and the 12-month results window; default the
+   * real current UTC date. Changeable later with Simulator.setToday.
+   */
   today?: string;
   /** Data variation; same seed + date = identical data. */
   seed?: string;
   /** Default 1 (~35 GB+IRE races/day). */
   racesPerDayScale?: number;
+}
+
+export interface SimulatorAccount {
+  username: string;
+  password: string;
+  /** Default: SimulatorOptions.plan. */
+  plan?: Plan;
 }
 
 export type Endpoint = 'results' | 'racecards' | 'horses' | 'courses' | 'other';
@@ -44,6 +63,8 @@ export interface SimulatorStats {
   byStatus: Record<string, number>;
   /** ms timestamps of every request received. */
   arrivals: number[];
+  /** Requests that passed the credential check, by username ('anonymous' when none are asked for). */
+  byAccount: Record<string, number>;
 }
 
 export interface FaultRule {
@@ -63,6 +84,10 @@ export interface Simulator {
   /** Each rule applies to the next `count` matching requests, first matching rule first. */
   injectFaults(rules: FaultRule[]): void;
   clearFaults(): void;
+  /** Moves the simulator's clock to this 'YYYY-MM-DD' (undefined: back to the real UTC date). */
+  setToday(date: string | undefined): void;
+  /** Changes the plan of one account (by username), or of every account and anonymous access without one. */
+  setPlan(plan: Plan, username?: string): void;
   close(): Promise<void>;
 }
 
@@ -96,6 +121,7 @@ function emptyStats(): SimulatorStats {
     byEndpoint: { results: 0, racecards: 0, horses: 0, courses: 0, other: 0 },
     byStatus: {},
     arrivals: [],
+    byAccount: {},
   };
 }
 
@@ -116,15 +142,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const outsideWindow = options.outsideWindow ?? 'empty';
   const limiter = options.ratePerSec ? new SlidingWindowLimiter(options.ratePerSec) : null;
   const cloudflare = options.cloudflare ? new CloudflareGuard(options.cloudflare) : null;
-  const expectedAuth =
-    options.username !== undefined || options.password !== undefined
-      ? `Basic ${Buffer.from(`${options.username ?? ''}:${options.password ?? ''}`).toString('base64')}`
-      : null;
+  const accounts = accountsByAuthorization(options);
+  const anonymous: AccountState = { username: ANONYMOUS, plan: options.plan ?? DEFAULT_PLAN };
+  let currentToday = checkedToday(options.today);
   let stats = emptyStats();
   let faults: FaultRule[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
-  const today = (): string => options.today ?? todayUtc();
+  const today = (): string => currentToday ?? todayUtc();
 
   const tooMany = (retryAfter?: number): Reply => {
     const reply = detail(429, 'Too Many Requests');
@@ -132,7 +157,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return reply;
   };
 
-  function results(params: URLSearchParams): Reply {
+  function results(params: URLSearchParams, plan: Plan): Reply {
     const limit = intParam(params, 'limit', resultsLimitMax === 100 ? 50 : 25, 1, resultsLimitMax);
     const skip = intParam(params, 'skip', 0, 0, RESULTS_MAX_SKIP);
     const start = dateParam(params, 'start_date');
@@ -146,6 +171,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         { loc: ['query', 'end_date'], msg: 'date range must not exceed 365 days', type: 'value_error' },
       ]);
     }
+    // After validation, as the endpoint's own check would be; the plan's endpoint check comes before it.
+    const refusal = resultsDateRefusal(plan, from, today());
+    if (refusal !== null) return detail(401, refusal);
     // No results for today or later in the simulator.
     const lastResultDay = addDays(today(), -1);
     const until = [to, lastResultDay].sort()[0] as string; // ISO dates compare as strings
@@ -191,11 +219,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return { status: 200, body: racecardsPageJson(date, query, seed, scale) };
   }
 
-  function route(endpoint: Endpoint, path: string, params: URLSearchParams): Reply {
+  function route(endpoint: Endpoint, path: string, params: URLSearchParams, plan: Plan): Reply {
     try {
       switch (endpoint) {
         case 'results':
-          return results(params);
+          return results(params, plan);
         case 'racecards':
           return racecards(params);
         case 'courses':
@@ -252,14 +280,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (cloudflare?.refuses(now)) {
       return tooMany(options.retryAfterOn429 === undefined ? undefined : cloudflare.remainingSec(now));
     }
-    if (expectedAuth !== null && req.headers.authorization !== expectedAuth) {
-      return detail(401, 'Invalid credentials');
-    }
-    if (limiter && !limiter.tryAccept(options.username ?? 'account', now)) {
+    const account = accounts.size === 0 ? anonymous : accounts.get(req.headers.authorization ?? '');
+    if (account === undefined) return detail(401, 'Invalid credentials');
+    stats.byAccount[account.username] = (stats.byAccount[account.username] ?? 0) + 1;
+    if (limiter && !limiter.tryAccept(account.username, now)) {
       return tooMany(options.retryAfterOn429);
     }
+    // The plan is checked after the rate limit: a refused endpoint still costs the account a request.
+    const refusal = endpoint === 'other' ? null : endpointRefusal(account.plan, endpoint);
+    if (refusal !== null) return detail(401, refusal);
+    const plan = account.plan;
     const fault = takeFault(endpoint);
-    if (!fault) return route(endpoint, url.pathname, url.searchParams);
+    if (!fault) return route(endpoint, url.pathname, url.searchParams, plan);
     switch (fault.kind) {
       case '500':
         return detail(500, 'Internal Server Error');
@@ -276,13 +308,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       case 'slow': {
         const timer = setTimeout(() => {
           timers.delete(timer);
-          send(res, route(endpoint, url.pathname, url.searchParams));
+          send(res, route(endpoint, url.pathname, url.searchParams, plan));
         }, fault.delayMs ?? 35_000);
         timers.add(timer);
         return undefined;
       }
       case 'truncated': {
-        const reply = route(endpoint, url.pathname, url.searchParams);
+        const reply = route(endpoint, url.pathname, url.searchParams, plan);
         countStatus(String(reply.status));
         const full = Buffer.from(reply.body);
         res.writeHead(reply.status, { 'Content-Type': 'application/json', 'Content-Length': full.length });
@@ -291,7 +323,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return undefined;
       }
       case 'missing-field': {
-        const reply = route(endpoint, url.pathname, url.searchParams);
+        const reply = route(endpoint, url.pathname, url.searchParams, plan);
         if (reply.status === 200) reply.body = JSON.stringify(withoutRequiredField(JSON.parse(reply.body)));
         return reply;
       }
@@ -333,6 +365,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clearFaults: () => {
       faults = [];
     },
+    setToday: (date) => {
+      currentToday = checkedToday(date);
+    },
+    setPlan: (plan, username) => {
+      const matching = [...accounts.values()].filter(
+        (a) => username === undefined || a.username === username,
+      );
+      if (username !== undefined && matching.length === 0) throw new Error('setPlan: no such account');
+      for (const account of matching) account.plan = plan;
+      if (username === undefined) anonymous.plan = plan;
+    },
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
@@ -341,6 +384,44 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       await closed;
     },
   };
+}
+
+const ANONYMOUS = 'anonymous';
+
+interface AccountState {
+  username: string;
+  plan: Plan;
+}
+
+function basicHeader(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+/** Every configured credential pair by its Authorization header; empty when no credentials are asked for. */
+function accountsByAuthorization(options: SimulatorOptions): Map<string, AccountState> {
+  const plan = options.plan ?? DEFAULT_PLAN;
+  const pairs: SimulatorAccount[] = [...(options.accounts ?? [])];
+  if (options.username !== undefined || options.password !== undefined) {
+    pairs.unshift({ username: options.username ?? '', password: options.password ?? '' });
+  }
+  const byHeader = new Map<string, AccountState>();
+  for (const pair of pairs) {
+    if ([...byHeader.values()].some((a) => a.username === pair.username)) {
+      // The rate-limit window and the stats are per username, so two passwords for one name would share them.
+      throw new Error('simulator accounts must have distinct usernames');
+    }
+    byHeader.set(basicHeader(pair.username, pair.password), {
+      username: pair.username,
+      plan: pair.plan ?? plan,
+    });
+  }
+  return byHeader;
+}
+
+function checkedToday(date: string | undefined): string | undefined {
+  if (date !== undefined && parseDate(date) === null)
+    throw new Error(`today must be YYYY-MM-DD, not '${date}'`);
+  return date;
 }
 
 /** The 'missing-field' fault: drop a required field (race_id of the first race, a horse's id, a course id, or total). */

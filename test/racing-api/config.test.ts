@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadRacingApiConfig } from '../../src/config.ts';
+import { accountId, loadRacingApiConfig } from '../../src/config.ts';
 import { parseRetryAfter } from '../../src/racing-api/attempt.ts';
 import { backoffDelay, fastApiDetail } from '../../src/racing-api/request.ts';
 
@@ -16,6 +16,7 @@ describe('loadRacingApiConfig', () => {
       retryBaseMs: 1_000,
       retryMaxDelayMs: 30_000,
       maxRetryAfterMs: 60_000,
+      accounts: [{ id: 'default', ratePerSec: 2, endpointRates: {} }],
     });
   });
 
@@ -40,6 +41,15 @@ describe('loadRacingApiConfig', () => {
       timeoutMs: 1500,
       maxAttempts: 3,
       rateSafetyMargin: 0.01,
+      accounts: [
+        {
+          id: accountId('user'),
+          username: 'user',
+          password: 'pw',
+          ratePerSec: 5,
+          endpointRates: { courses: 1, horses: 0.5 },
+        },
+      ],
     });
   });
 

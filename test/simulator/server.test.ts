@@ -194,6 +194,8 @@ describe('auth, limits and faults', () => {
       expect((await getJson(locked.url, 'courses', { headers: { authorization: bad } })).status).toBe(401);
       expect((await getJson(locked.url, 'courses', { headers: { authorization: good } })).status).toBe(200);
       expect(locked.stats().byStatus).toEqual({ '401': 2, '200': 1 });
+      // Only requests that passed the credential check are counted per account.
+      expect(locked.stats().byAccount).toEqual({ kit: 1 });
     } finally {
       await locked.close();
     }
