@@ -31,11 +31,20 @@ async function demoDatabase(): Promise<{ url: string; stop: () => Promise<void> 
   console.log('DATABASE_URL is not set: starting an embedded PostgreSQL');
   const server = await startEmbeddedPostgres();
   console.log(`embedded PostgreSQL running from ${server.instanceDir}`);
+  // pg_ctl runs the server in the background: an interrupted demo stops it rather than leave it running.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void server.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const stop = async () => {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    await server.stop();
+  };
   const admin = connect(server.adminUrl, { max: 1 });
   await admin.unsafe('drop database if exists racing_demo with (force)');
   await admin.unsafe('create database racing_demo');
   await admin.end();
-  return { url: server.adminUrl.replace(/\/postgres$/, '/racing_demo'), stop: server.stop };
+  return { url: server.adminUrl.replace(/\/postgres$/, '/racing_demo'), stop };
 }
 
 runCommand(async () => {
