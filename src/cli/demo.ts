@@ -14,7 +14,7 @@ const DEMO_DAYS = 7;
 
 new Command('demo')
   .description(
-    'Zero-configuration demo: an embedded PostgreSQL under .data/ (unless DATABASE_URL is set), the local Racing API ' +
+    'Zero-configuration demo: an embedded PostgreSQL kept in a per-user cache (unless DATABASE_URL is set), the local Racing API ' +
       `simulator, a ${DEMO_DAYS}-day backfill with horse enrichment, then every verification view.`,
   )
   .parse();
@@ -28,13 +28,23 @@ function lastDays(days: number): { start: string; end: string } {
 
 async function demoDatabase(): Promise<{ url: string; stop: () => Promise<void> }> {
   if (process.env.DATABASE_URL) return { url: databaseUrl(), stop: async () => {} };
-  console.log('DATABASE_URL is not set: starting an embedded PostgreSQL under .data/postgres');
+  console.log('DATABASE_URL is not set: starting an embedded PostgreSQL');
   const server = await startEmbeddedPostgres();
+  console.log(`embedded PostgreSQL running from ${server.instanceDir}`);
+  // pg_ctl runs the server in the background: an interrupted demo stops it rather than leave it running.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void server.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const stop = async () => {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    await server.stop();
+  };
   const admin = connect(server.adminUrl, { max: 1 });
   await admin.unsafe('drop database if exists racing_demo with (force)');
   await admin.unsafe('create database racing_demo');
   await admin.end();
-  return { url: server.adminUrl.replace(/\/postgres$/, '/racing_demo'), stop: server.stop };
+  return { url: server.adminUrl.replace(/\/postgres$/, '/racing_demo'), stop };
 }
 
 runCommand(async () => {

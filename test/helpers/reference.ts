@@ -1,6 +1,4 @@
 import { fileURLToPath } from 'node:url';
 
-/** The vendor's OpenAPI specs, kept beside the repository in ../shared (CI puts them there too). */
-export const OPENAPI_DIR =
-  process.env.RACING_OPENAPI_DIR ??
-  fileURLToPath(new URL('../../../shared/reference/openapi', import.meta.url));
+/** The vendor's OpenAPI specs, kept in the repository as test data (see its README for their source). */
+export const OPENAPI_DIR = fileURLToPath(new URL('../fixtures/openapi', import.meta.url));

@@ -1,8 +1,10 @@
 // Every property the official specs define for the four responses the kit reads must be parsed by the
 // zod schemas or listed in knowinglyRawOnly (kept in the raw archive only). Both spec versions are read
-// from /work/shared/reference/openapi: the 2025-10 JSON fully, v1.4.3 through a small targeted YAML reader.
+// from test/fixtures/openapi: the 2025-10 JSON and the v1.4.3 YAML.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import {
   coursesPageSchema,
   horseProSchema,
@@ -10,17 +12,11 @@ import {
   racecardsPageSchema,
   resultsPageSchema,
 } from '../../src/racing-api/schemas.ts';
-import {
-  type CoverageReport,
-  coverage,
-  jsonSpecSource,
-  type SchemaSource,
-  yamlSpecSource,
-} from './spec-coverage.ts';
+import { OPENAPI_DIR } from '../helpers/reference.ts';
+import { type CoverageReport, coverage, type SchemaSource, specSource } from './spec-coverage.ts';
 
-const SPEC_DIR = '/work/shared/reference/openapi';
-const jsonSpec = JSON.parse(readFileSync(`${SPEC_DIR}/the-racing-api-2025-10.json`, 'utf8'));
-const yamlText = readFileSync(`${SPEC_DIR}/the-racing-api-1.4.3.yml`, 'utf8');
+const jsonSpec = JSON.parse(readFileSync(join(OPENAPI_DIR, 'the-racing-api-2025-10.json'), 'utf8'));
+const yamlSpec = parseYaml(readFileSync(join(OPENAPI_DIR, 'the-racing-api-1.4.3.yml'), 'utf8'));
 
 // The kit requires these although the 2025 spec does not: a results page without its list is not a page.
 const stricterThanSpec = {
@@ -54,7 +50,7 @@ function run(
 }
 
 describe('zod schemas against the 2025-10 OpenAPI spec', () => {
-  const source = jsonSpecSource(jsonSpec);
+  const source = specSource(jsonSpec);
 
   it('the spec endpoints answer with the components compared here', () => {
     const ref = (path: string) =>
@@ -85,21 +81,21 @@ describe('zod schemas against the 2025-10 OpenAPI spec', () => {
     const altered = structuredClone(jsonSpec);
     altered.components.schemas.RunnerOddsPro.properties.new_rating = { type: 'string' };
     altered.components.schemas.HorsePro.properties.region = { type: 'string' };
-    const report = run(jsonSpecSource(altered), responses2025, true);
+    const report = run(specSource(altered), responses2025, true);
     expect(report.missing).toEqual(['RunnerOddsPro.new_rating', 'HorsePro.region']);
   });
 
   it('fails when a spec-required field is optional in zod', () => {
     const altered = structuredClone(jsonSpec);
     altered.components.schemas.HorsePro.required.push('name');
-    expect(run(jsonSpecSource(altered), responses2025, true).mismatches).toEqual([
+    expect(run(specSource(altered), responses2025, true).mismatches).toEqual([
       'HorsePro.name is required by the spec but optional',
     ]);
   });
 });
 
 describe('zod schemas against the v1.4.3 OpenAPI spec', () => {
-  const source = yamlSpecSource(yamlText);
+  const source = specSource(yamlSpec);
 
   it('reads the components it needs from the YAML', () => {
     const runner = source('RunnerStandard');
@@ -120,8 +116,8 @@ describe('zod schemas against the v1.4.3 OpenAPI spec', () => {
 describe('knowinglyRawOnly', () => {
   it('names only properties that one of the specs defines', () => {
     const checked = new Set([
-      ...run(jsonSpecSource(jsonSpec), responses2025, true).checked,
-      ...run(yamlSpecSource(yamlText), responses143, false).checked,
+      ...run(specSource(jsonSpec), responses2025, true).checked,
+      ...run(specSource(yamlSpec), responses143, false).checked,
     ]);
     expect(Object.keys(knowinglyRawOnly).filter((key) => !checked.has(key))).toEqual([]);
   });

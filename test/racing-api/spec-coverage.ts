@@ -16,7 +16,8 @@ export interface SpecSchema {
 
 export type SchemaSource = (name: string) => SpecSchema;
 
-// ---------- OpenAPI JSON (2025-10): resolve $ref chains through allOf / anyOf / items
+// ---------- An OpenAPI document (the 2025-10 JSON, or the 1.4.3 YAML parsed by the `yaml` package; both have
+// the same shape): resolve $ref chains through allOf / anyOf / items
 
 type JsonSchema = {
   $ref?: string;
@@ -50,7 +51,7 @@ function describeJsonProperty(prop: JsonSchema, seen = 0): SpecProperty {
   return result;
 }
 
-export function jsonSpecSource(spec: { components: { schemas: Record<string, JsonSchema> } }): SchemaSource {
+export function specSource(spec: { components: { schemas: Record<string, JsonSchema> } }): SchemaSource {
   return (name) => {
     let schema = spec.components.schemas[name];
     for (let hops = 0; schema?.$ref && hops < 10; hops++)
@@ -61,49 +62,6 @@ export function jsonSpecSource(spec: { components: { schemas: Record<string, Jso
     return { properties, required: schema.required ?? [] };
   };
 }
-
-// ---------- OpenAPI YAML (1.4.3): a targeted reader for components.schemas.<Name>, no YAML package needed.
-// It relies on the file's fixed layout: schema names at 4 spaces, 'properties:'/'required:' at 6,
-// property names at 8, list items of 'required' at '      - '.
-
-export function yamlSpecSource(text: string): SchemaSource {
-  const lines = text.split('\n');
-  return (name) => {
-    const start = lines.indexOf(`    ${name}:`);
-    if (start < 0) throw new Error(`spec has no schema ${name}`);
-    const properties: Record<string, SpecProperty> = {};
-    const required: string[] = [];
-    let section: 'properties' | 'required' | 'other' = 'other';
-    let current: SpecProperty | undefined;
-    for (let i = start + 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      if (line.trim() === '') continue;
-      const indent = line.length - line.trimStart().length;
-      if (indent <= 4) break;
-      if (indent === 6 && !line.startsWith('      - ')) {
-        const key = line.trim().replace(/:.*$/, '');
-        section = key === 'properties' ? 'properties' : key === 'required' ? 'required' : 'other';
-        current = undefined;
-        continue;
-      }
-      if (section === 'required' && line.startsWith('      - ')) {
-        required.push(unquote(line.slice(8).trim()));
-      } else if (section === 'properties' && indent === 8) {
-        current = { nullable: false };
-        properties[unquote(line.trim().replace(/:$/, ''))] = current;
-      } else if (section === 'properties' && current) {
-        const ref = /\$ref: '#\/components\/schemas\/([^']+)'/.exec(line);
-        if (ref) current.ref = ref[1]!;
-        if (/type: '?null'?$/.test(line.trim())) current.nullable = true;
-        const type = /^type: (\w+)$/.exec(line.trim());
-        if (type && indent === 10) current.type = type[1]!;
-      }
-    }
-    return { properties, required };
-  };
-}
-
-const unquote = (s: string) => s.replace(/^'(.*)'$/, '$1');
 
 // ---------- zod introspection
 

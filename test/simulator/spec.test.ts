@@ -1,11 +1,12 @@
 /**
  * Checks the simulator's bodies against both official OpenAPI specs: every required property present at every level
  * (page, race, runner, odds, course), and no property the specs do not declare. The 2025 spec is JSON; the 1.4.3 spec
- * is YAML, read with a small extractor that only understands the `components.schemas` layout it uses.
+ * is YAML, read with the `yaml` package. Both live in test/fixtures/openapi.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import {
   coursesPage,
   horsePro,
@@ -15,8 +16,6 @@ import {
 } from '../../src/simulator/index.ts';
 import { OPENAPI_DIR } from '../helpers/reference.ts';
 
-const SPEC_DIR = OPENAPI_DIR;
-
 interface SchemaInfo {
   required: string[];
   properties: string[];
@@ -25,13 +24,15 @@ interface SchemaInfo {
 }
 type Schemas = (name: string) => SchemaInfo;
 
-function jsonSchemas(): Schemas {
-  const spec = JSON.parse(readFileSync(join(SPEC_DIR, 'the-racing-api-2025-10.json'), 'utf8')) as {
-    components: { schemas: Record<string, { required?: string[]; properties?: Record<string, unknown> }> };
-  };
+type SpecDocument = {
+  components: { schemas: Record<string, { required?: string[]; properties?: Record<string, unknown> }> };
+};
+
+/** Both specs have the same shape once parsed: the 2025 one is JSON, the 1.4.3 one YAML. */
+function schemasOf(spec: SpecDocument, label: string): Schemas {
   return (name) => {
     const schema = spec.components.schemas[name];
-    if (!schema) throw new Error(`2025 spec has no schema ${name}`);
+    if (!schema) throw new Error(`${label} spec has no schema ${name}`);
     const refs: Record<string, string> = {};
     for (const [prop, def] of Object.entries(schema.properties ?? {})) {
       const match = /#\/components\/schemas\/([A-Za-z0-9_]+)/.exec(JSON.stringify(def));
@@ -41,35 +42,9 @@ function jsonSchemas(): Schemas {
   };
 }
 
-function yamlSchemas(): Schemas {
-  const lines = readFileSync(join(SPEC_DIR, 'the-racing-api-1.4.3.yml'), 'utf8').split('\n');
-  const start = lines.indexOf('  schemas:');
-  return (name) => {
-    const at = lines.indexOf(`    ${name}:`, start);
-    if (at < 0) throw new Error(`1.4.3 spec has no schema ${name}`);
-    let end = at + 1;
-    while (end < lines.length && ((lines[end] as string).startsWith('     ') || lines[end] === '')) end++;
-    const block = lines.slice(at + 1, end);
-    const info: SchemaInfo = { required: [], properties: [], refs: {} };
-    let section = '';
-    let current = '';
-    for (const line of block) {
-      if (/^ {6}\S/.test(line)) section = line.trim();
-      if (section === 'required:' && line.startsWith('      - '))
-        info.required.push(line.slice(8).replace(/'/g, ''));
-      if (section === 'properties:') {
-        const prop = /^ {8}'?([A-Za-z0-9_]+)'?:$/.exec(line);
-        if (prop?.[1]) {
-          current = prop[1];
-          info.properties.push(current);
-        }
-        const ref = /\$ref: '#\/components\/schemas\/([A-Za-z0-9_]+)'/.exec(line);
-        if (ref?.[1] && current) info.refs[current] = ref[1];
-      }
-    }
-    return info;
-  };
-}
+const readSpec = (file: string) => readFileSync(join(OPENAPI_DIR, file), 'utf8');
+const jsonSchemas = () => schemasOf(JSON.parse(readSpec('the-racing-api-2025-10.json')), '2025');
+const yamlSchemas = () => schemasOf(parseYaml(readSpec('the-racing-api-1.4.3.yml')), '1.4.3');
 
 type Row = Record<string, unknown>;
 
