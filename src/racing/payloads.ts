@@ -1,8 +1,8 @@
 // Job payloads of the Racing API tasks: the public interface of the backfill. Checked with zod; a payload
-// that fails is recorded in job_errors and the job ends without an API call (see task-runner.ts).
+// that fails is recorded in job_errors and the job ends without an API call (see src/task.ts).
 
 import { z } from 'zod';
-import { EARLIEST_RESULTS_DATE } from './dates.ts';
+import { EARLIEST_RESULTS_DATE } from './rules.ts';
 import { isoDate } from './parse.ts';
 
 /** Region filter codes the kit accepts (lower case, as the API's query parameters expect). */
