@@ -5,9 +5,9 @@
 import type { Sql } from '../db.ts';
 import { recordJobError } from '../job-errors.ts';
 import type { RacingApiClient } from '../racing-api/client.ts';
-import { HORSES, PEDIGREES } from './table-specs.ts';
 import { id, isoDate, sexCode, sexWord, splitRegionSuffix, text } from './parse.ts';
 import { storeRawResponses } from './raw.ts';
+import { HORSES, PEDIGREES } from './table-specs.ts';
 import { upsertRows } from './upsert.ts';
 
 export interface EnrichOutcome {

@@ -9,13 +9,13 @@
 import type { Sql } from '../db.ts';
 import type { RacingApiClient } from '../racing-api/client.ts';
 import type { ApiResult } from '../racing-api/result.ts';
+import { skipCommitFlush } from '../task-db.ts';
 import { ukToday } from './dates.ts';
 import { type DaySource, loadDayRows } from './load.ts';
 import { enqueueEnrichJobs } from './queue.ts';
-import { inRacecardWindow, isFinal, RACECARD_WINDOW_TEXT } from './rules.ts';
 import { type RawResponse, storeRawResponses } from './raw.ts';
 import { type DayRows, racecardRows, resultRows } from './rows.ts';
-import { skipCommitFlush } from '../task-db.ts';
+import { inRacecardWindow, isFinal, RACECARD_WINDOW_TEXT } from './rules.ts';
 
 export interface FetchDayOptions {
   date: string;

@@ -31,11 +31,7 @@ export type DayLoadCounts = Record<keyof DayRows, UpsertCount>;
  * ones after it fail on the aborted transaction and the first error is the one reported. A transaction,
  * not a pool: pooled statements could run side by side on different connections.
  */
-export async function loadDayRows(
-  db: Tx,
-  source: DaySource,
-  rows: DayRows,
-): Promise<DayLoadCounts> {
+export async function loadDayRows(db: Tx, source: DaySource, rows: DayRows): Promise<DayLoadCounts> {
   const [courses, jockeys, trainers, owners, horses, pedigrees, races, runners, bookmakers] =
     await Promise.all([
       upsertRows(db, COURSES, rows.courses),

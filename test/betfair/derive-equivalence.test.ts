@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fillSql } from '../../src/betfair/backfill.ts';
+import { fillSql } from '../../src/betfair/backfill-sql.ts';
 import { L1_BACK_COLUMNS, L1_BACK_SIZE_COLUMNS } from '../../src/betfair/metrics.ts';
 import { useTestDatabase } from '../helpers/db.ts';
 import { AWAY, book, DRAW, HOME, lv, reportBook, runner } from '../helpers/ladder.ts';

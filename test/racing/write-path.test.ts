@@ -2,10 +2,10 @@
 // and report the first error, and enrich jobs are sent only where add_jobs would change something.
 import { describe, expect, test } from 'vitest';
 import { loadDayRows } from '../../src/racing/load.ts';
-import { HORSES, RACECARD_RUNNERS } from '../../src/racing/table-specs.ts';
-import { upsertRows } from '../../src/racing/upsert.ts';
 import { enqueueEnrichJobs } from '../../src/racing/queue.ts';
 import { emptyDayRows, resultRows } from '../../src/racing/rows.ts';
+import { HORSES, RACECARD_RUNNERS } from '../../src/racing/table-specs.ts';
+import { upsertRows } from '../../src/racing/upsert.ts';
 import { resultRace, resultRunner } from '../helpers/api-fixtures.ts';
 import { useTestDatabase } from '../helpers/db.ts';
 
