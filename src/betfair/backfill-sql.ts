@@ -10,7 +10,7 @@ const anyNull = (cols: readonly string[], alias: string) =>
  * and the ids this run may work on.
  *
  * Found without reading every snapshot: derived rows with a NULL come from the partial indexes of
- * migration 0005 (market_derived_metrics_l1_null_idx / _any_null_idx), orphans from an anti-join of the
+ * the partial indexes market_derived_metrics_l1_null_idx / _any_null_idx, orphans from an anti-join of the
  * two primary keys, bounded by the last NULL candidate when the NULL side fills a whole batch. (Scanning
  * market_book_snapshots from the keyset cost ~5 us per snapshot; at 10% candidates that was most of a run.)
  * The time window is checked on the snapshot itself; its join is left out when there is none.
