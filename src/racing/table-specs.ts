@@ -32,12 +32,16 @@ export interface TableSpec {
   yieldTo?: { guard: string; columns: readonly string[] };
 }
 
+/** The column's type without precision (the column applies that), in its short spelling. */
+const parameterType = (c: PgColumn) =>
+  c.getSQLType().replace(/\(.*\)/, '').replace('timestamp with time zone', 'timestamptz');
+
 /** `exclude`: columns without a default that the loader still never gives a value (set by `touch`). */
 function tableSpec(table: PgTable, exclude: readonly PgColumn[] = []): TableSpec {
   const config = getTableConfig(table);
   const skipped = new Set(exclude.map((c) => c.name));
   const written = config.columns.filter((c) => !c.hasDefault && !c.generated && !skipped.has(c.name));
-  const columns = Object.fromEntries(written.map((c) => [c.name, c.getSQLType().replace(/\(.*\)/, '')]));
+  const columns = Object.fromEntries(written.map((c) => [c.name, parameterType(c)]));
   // The primary key, unless it is a serial the loader never writes: then the first unique key.
   const primary = config.columns.filter((c) => c.primary && c.name in columns).map((c) => c.name);
   const key = primary.length > 0 ? primary : (config.uniqueConstraints[0]?.columns.map((c) => c.name) ?? []);
