@@ -1,6 +1,15 @@
 import postgres from 'postgres';
 
+/** A postgres.js client (a pool): it can begin transactions. */
 export type Sql = postgres.Sql;
+/** A postgres.js transaction: it can open savepoints. */
+export type Tx = postgres.TransactionSql;
+/**
+ * What library code takes when it only runs statements: a client or a transaction. The one database type of
+ * the kit (racing and Betfair code alike); functions that begin transactions take Sql, ones that need
+ * savepoints take Tx.
+ */
+export type Db = Sql | Tx;
 
 /** DATABASE_URL, checked: a clear message instead of a driver stack trace later. */
 export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {

@@ -3,17 +3,20 @@
 import { ukToday } from '../src/racing/dates.ts';
 import { describeOutcome, fetchResultsDay } from '../src/racing/fetch-day.ts';
 import { FetchDayPayload } from '../src/racing/payloads.ts';
-import { racingTask } from '../src/racing/task-runner.ts';
+import { resultsDateProblem } from '../src/racing/rules.ts';
+import { defineTask } from '../src/task.ts';
 
-export const fetchResultsDayTask = racingTask('fetch_results_day', FetchDayPayload, async (p, ctx) => {
-  const today = ukToday();
-  if (p.date > today) return ctx.reject(`invalid payload: date ${p.date} is in the future (no results yet)`);
-  const { job } = ctx.helpers;
-  const o = await fetchResultsDay(
-    ctx.sql,
-    ctx.client(),
-    { ...p, today },
-    { attempts: job.attempts, maxAttempts: job.max_attempts },
-  );
-  ctx.helpers.logger.info(describeOutcome(o));
+export const fetchResultsDayTask = defineTask('fetch_results_day', {
+  schema: FetchDayPayload,
+  refuse: (p) => resultsDateProblem(p.date, ukToday()),
+  async run(p, { sql, helpers, racingApi }) {
+    const { job } = helpers;
+    const o = await fetchResultsDay(
+      sql,
+      racingApi(),
+      { ...p, today: ukToday() },
+      { attempts: job.attempts, maxAttempts: job.max_attempts },
+    );
+    helpers.logger.info(describeOutcome(o));
+  },
 });

@@ -1,15 +1,15 @@
 import type { TaskList } from 'graphile-worker';
-import { backfillDates } from './backfill_dates.ts';
+import { backfillDatesTask } from './backfill_dates.ts';
 import { backfillLadderTask } from './backfill_ladder.ts';
 import { enrichHorseTask } from './enrich_horse.ts';
 import { fetchRacecardsDayTask } from './fetch_racecards_day.ts';
 import { fetchResultsDayTask } from './fetch_results_day.ts';
 import { ingestMarketBooksTask } from './ingest_market_books.ts';
 
-// Every task identifier the kit's workers run. One file per task; each parses its payload with zod
-// and hands over to library code in src/.
+// Every task identifier the kit's workers run. One file per task, each written with defineTask
+// (src/task.ts): a zod payload schema and one library call.
 export const taskList: TaskList = {
-  backfill_dates: backfillDates,
+  backfill_dates: backfillDatesTask,
   fetch_results_day: fetchResultsDayTask,
   fetch_racecards_day: fetchRacecardsDayTask,
   enrich_horse: enrichHorseTask,

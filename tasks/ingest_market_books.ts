@@ -1,9 +1,10 @@
-import type { Task } from 'graphile-worker';
+// ingest_market_books {books | path, snapshot_at?, source?}: stores raw MarketBook snapshots and their
+// derived rows (src/betfair/market-books.ts).
 import { z } from 'zod';
-import { pgClientDb } from '../src/betfair/db-port.ts';
 import { importMarketBookFile, ingestMarketBooks, parseSnapshotTime } from '../src/betfair/market-books.ts';
+import { defineTask } from '../src/task.ts';
 
-const payloadSchema = z
+const IngestMarketBooksPayload = z
   .strictObject({
     /** listMarketBook MarketBook objects, as received. */
     books: z.array(z.unknown()).optional(),
@@ -18,33 +19,19 @@ const payloadSchema = z
   })
   .refine((p) => (p.books === undefined) !== (p.path === undefined), 'give exactly one of books or path');
 
-/** Stores raw MarketBook snapshots and their derived rows (src/betfair/market-books.ts). */
-export const ingestMarketBooksTask: Task = async (payload, helpers) => {
-  const parsed = payloadSchema.safeParse(payload);
-  if (!parsed.success) {
-    // Terminal: retrying cannot fix a payload. Recorded where the user looks, then the job ends.
-    const issue = parsed.error.issues[0];
-    const message = `invalid payload: ${issue?.path.join('.') || 'payload'}: ${issue?.message}`;
-    await helpers.query(
-      `INSERT INTO job_errors (task_identifier, job_id, job_key, payload, kind, error)
-       VALUES ('ingest_market_books', $1, $2, $3::text::jsonb, 'invalid_payload', $4)`,
-      [helpers.job.id, helpers.job.key, JSON.stringify(payload ?? null), message],
+export const ingestMarketBooksTask = defineTask('ingest_market_books', {
+  schema: IngestMarketBooksPayload,
+  async run(p, { sql, helpers }) {
+    const options = {
+      snapshotAt: p.snapshot_at ? parseSnapshotTime(p.snapshot_at) : undefined,
+      source: p.source,
+      warn: (message: string) => helpers.logger.warn(message),
+    };
+    const counts = p.path
+      ? await importMarketBookFile(sql, p.path, options)
+      : await ingestMarketBooks(sql, p.books ?? [], options);
+    helpers.logger.info(
+      `ingest_market_books: ${counts.inserted} stored, ${counts.duplicates} already stored, ${counts.rejected} rejected`,
     );
-    helpers.logger.error(`ingest_market_books ${message}`);
-    return;
-  }
-  const p = parsed.data;
-  const options = {
-    snapshotAt: p.snapshot_at ? parseSnapshotTime(p.snapshot_at) : undefined,
-    source: p.source,
-    warn: (message: string) => helpers.logger.warn(message),
-  };
-  const counts = await helpers.withPgClient((client) =>
-    p.path
-      ? importMarketBookFile(pgClientDb(client), p.path, options)
-      : ingestMarketBooks(pgClientDb(client), p.books ?? [], options),
-  );
-  helpers.logger.info(
-    `ingest_market_books: ${counts.inserted} stored, ${counts.duplicates} already stored, ${counts.rejected} rejected`,
-  );
-};
+  },
+});

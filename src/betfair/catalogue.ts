@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Db } from './db-port.ts';
+import type { Db } from '../db.ts';
 import { readJsonRecords } from './json-records.ts';
 import type { Warn } from './market-books.ts';
 
@@ -153,7 +153,7 @@ RETURNING (xmax = 0) AS inserted`;
 
 export async function upsertMetadata(db: Db, rows: readonly MetadataRow[]) {
   if (rows.length === 0) return { inserted: 0, updated: 0 };
-  const result = await db.query<{ inserted: boolean }>(UPSERT, [JSON.stringify(rows)]);
+  const result = await db.unsafe<{ inserted: boolean }[]>(UPSERT, [JSON.stringify(rows)]);
   const inserted = result.filter((r) => r.inserted).length;
   return { inserted, updated: result.length - inserted };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Db } from './db-port.ts';
+import type { Sql } from '../db.ts';
 import { readJsonRecords } from './json-records.ts';
 import { METRIC_COLUMNS } from './metrics.ts';
 
@@ -142,14 +142,14 @@ export type Warn = (message: string) => void;
  * bad book is rejected with its reason and the rest are stored.
  */
 export async function insertBookBatch(
-  db: Db,
+  db: Sql,
   books: readonly PreparedBook[],
   source: string,
   warn: Warn,
 ): Promise<IngestCounts> {
   if (books.length === 0) return emptyCounts();
   const run = async (part: readonly PreparedBook[]) => {
-    const [row] = await db.query<{ received: number; inserted: number; derived: number }>(INSERT_BATCH, [
+    const [row] = await db.unsafe<{ received: number; inserted: number; derived: number }[]>(INSERT_BATCH, [
       batchJson(part, source),
     ]);
     const inserted = row?.inserted ?? 0;
@@ -191,7 +191,7 @@ const DEFAULT_SOURCE = 'rest_listMarketBook';
 
 /** Books already in memory (the ingest_market_books task's {books} payload). */
 export async function ingestMarketBooks(
-  db: Db,
+  db: Sql,
   books: readonly unknown[],
   options: IngestOptions = {},
 ): Promise<IngestCounts> {
@@ -204,7 +204,7 @@ export async function ingestMarketBooks(
 
 /** Records from files, streamed: at most one batch is held in memory at a time. */
 export async function importMarketBookFile(
-  db: Db,
+  db: Sql,
   path: string,
   options: IngestOptions = {},
 ): Promise<IngestCounts> {
@@ -216,7 +216,7 @@ export async function importMarketBookFile(
 }
 
 async function ingestRecords(
-  db: Db,
+  db: Sql,
   records: Iterable<Record3> | AsyncIterable<Record3>,
   options: IngestOptions,
 ): Promise<IngestCounts> {

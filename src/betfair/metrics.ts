@@ -31,7 +31,7 @@ export function isMetricColumn(name: string): boolean {
   return METRIC_COLUMNS.includes(name);
 }
 
-/** The fields derive_ladder_back_l1() (migration 0011) fills: level-1 back price and size of each role. */
+/** The fields the SQL function derive_ladder_back_l1() fills: level-1 back price and size of each role. */
 export const L1_BACK_COLUMNS = ROLES.flatMap((role) => [
   `${role}_best_back`,
   `${role}_best_back_size_l1`,

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { connect, databaseUrl } from '../db.ts';
-import { BackfillDatesPayload, DEFAULT_REGIONS, describeIssues, KNOWN_REGIONS } from '../racing/payloads.ts';
+import { describeIssues } from '../describe-issues.ts';
+import { BackfillDatesPayload, DEFAULT_REGIONS, KNOWN_REGIONS } from '../racing/payloads.ts';
 import { runCommand } from './run.ts';
 
 const REGIONS: readonly string[] = KNOWN_REGIONS;

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { importCatalogueFile } from '../betfair/catalogue.ts';
-import { postgresJsDb } from '../betfair/db-port.ts';
 import { connect, databaseUrl } from '../db.ts';
 import { runCommand } from './run.ts';
 import { renderTable } from './table.ts';
@@ -22,7 +21,7 @@ runCommand(async () => {
   try {
     const rows = [];
     for (const file of program.args) {
-      rows.push({ file, ...(await importCatalogueFile(postgresJsDb(sql), file, warnings.warn)) });
+      rows.push({ file, ...(await importCatalogueFile(sql, file, warnings.warn)) });
     }
     warnings.flush();
     console.log(renderTable('market catalogue', rows));

@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { postgresJsDb } from '../betfair/db-port.ts';
 import { addCounts, emptyCounts, importMarketBookFile, parseSnapshotTime } from '../betfair/market-books.ts';
 import { connect, databaseUrl } from '../db.ts';
 import { runCommand } from './run.ts';
@@ -42,7 +41,7 @@ runCommand(async () => {
     let total = emptyCounts();
     for (const file of files) {
       const started = performance.now();
-      const counts = await importMarketBookFile(postgresJsDb(sql), file, { ...flags, warn: warnings.warn });
+      const counts = await importMarketBookFile(sql, file, { ...flags, warn: warnings.warn });
       total = addCounts(total, counts);
       const seconds = (performance.now() - started) / 1000;
       rows.push({ file, ...counts, 'books/s': Math.round(counts.received / Math.max(seconds, 0.001)) });

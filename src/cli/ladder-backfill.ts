@@ -1,16 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
-import {
-  type BackfillParams,
-  type BackfillRun,
-  backfillParamsSchema,
-  createRun,
-  DEFAULT_BATCH_SIZE,
-  getRun,
-  runLadderBackfill,
-} from '../betfair/backfill.ts';
-import { type Db, postgresJsDb } from '../betfair/db-port.ts';
+import { runLadderBackfill } from '../betfair/backfill.ts';
+import { type BackfillParams, backfillParamsSchema, DEFAULT_BATCH_SIZE } from '../betfair/backfill-params.ts';
+import { type BackfillRun, createRun, getRun } from '../betfair/backfill-runs.ts';
 import { METRIC_COLUMNS } from '../betfair/metrics.ts';
-import { connect, databaseUrl } from '../db.ts';
+import { connect, type Db, databaseUrl, type Sql } from '../db.ts';
 import { runCommand } from './run.ts';
 import { renderTable } from './table.ts';
 
@@ -120,7 +113,7 @@ async function follow(db: Db, runId: number, jobId: string): Promise<BackfillRun
     const run = await getRun(db, runId);
     if (!run) throw new Error(`run ${runId} disappeared`);
     if (run.status === 'done') return run;
-    const [job] = await db.query<JobState>(
+    const [job] = await db.unsafe<JobState[]>(
       `SELECT attempts::int, max_attempts::int, last_error, locked_at IS NOT NULL AS locked
        FROM graphile_worker.jobs WHERE id = $1::bigint`,
       [jobId],
@@ -164,8 +157,7 @@ async function follow(db: Db, runId: number, jobId: string): Promise<BackfillRun
 runCommand(async () => {
   const flags = program.opts<Flags>();
   const params = paramsFrom(flags);
-  const sql = connect(databaseUrl(), { max: 2 });
-  const db = postgresJsDb(sql);
+  const db: Sql = connect(databaseUrl(), { max: 2 });
   try {
     let run: BackfillRun;
     if (flags.here) {
@@ -176,13 +168,13 @@ runCommand(async () => {
       });
     } else {
       const runId = params.run_id ?? (await createRun(db, params));
-      const [job] = await db.query<{ id: string }>(
+      const [job] = await db.unsafe<{ id: string }[]>(
         `SELECT (graphile_worker.add_job('backfill_ladder', $1::text::json, job_key := $2::text,
            max_attempts := 3)).id::text AS id`,
         [JSON.stringify({ run_id: runId }), `backfill_ladder:run:${runId}`],
       );
       if (!job) throw new Error('graphile_worker.add_job returned no job');
-      await db.query('UPDATE ladder_backfill_runs SET job_id = $2::text WHERE id = $1::bigint', [
+      await db.unsafe('UPDATE ladder_backfill_runs SET job_id = $2::text WHERE id = $1::bigint', [
         runId,
         job.id,
       ]);
@@ -202,6 +194,6 @@ runCommand(async () => {
     }
     return 0;
   } finally {
-    await sql.end();
+    await db.end();
   }
 });

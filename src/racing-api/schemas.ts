@@ -1,5 +1,6 @@
 // zod schemas of the four Racing API responses the kit reads, after the official OpenAPI specs
-// (the 2025-10 JSON and v1.4.3, kept in test/fixtures/openapi; test/racing-api/openapi.test.ts compares them).
+// (the 2025-10 JSON and v1.4.3, kept in test/fixtures/openapi/; test/racing-api/openapi.test.ts checks these
+// schemas against them).
 //
 // Rules: every scalar the API sends is a string (numbers too), except the page envelope's integers and the
 // real booleans big_race/is_abandoned. A field is required when the 2025 spec requires it (v1.4.3 never makes

@@ -2,12 +2,13 @@
 // both are written with the raw response in one transaction, so a retry after a crash either finds the
 // status (no call) or redoes the whole write.
 
-import type { Sql as Db } from '../db.ts';
+import type { Sql } from '../db.ts';
+import { recordJobError } from '../job-errors.ts';
 import type { RacingApiClient } from '../racing-api/client.ts';
-import { recordJobError } from './job-errors.ts';
-import { HORSES, PEDIGREES, upsertRows } from './load.ts';
 import { id, isoDate, sexCode, sexWord, splitRegionSuffix, text } from './parse.ts';
 import { storeRawResponses } from './raw.ts';
+import { HORSES, PEDIGREES } from './table-specs.ts';
+import { upsertRows } from './upsert.ts';
 
 export interface EnrichOutcome {
   horseId: string;
@@ -40,7 +41,7 @@ export interface EnrichContext {
 }
 
 export async function enrichHorse(
-  db: Db,
+  db: Sql,
   client: RacingApiClient,
   horseId: string,
   ctx: EnrichContext = {},

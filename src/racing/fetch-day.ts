@@ -3,18 +3,19 @@
 // transaction. A crash before the commit leaves nothing; a re-run after it finds 'done' and makes no call.
 //
 // Outcomes: 'done' (rows + checkpoint; a 404 for the date is an empty day), 'failed' (invalid response or
-// terminal 4xx: recorded, not retried), 'outside_window' (racecards outside 2023-01-23..today+7, no call),
+// terminal 4xx: recorded, not retried), 'outside_window' (racecards outside their window, rules.ts: no call),
 // 'skipped' (already done). Transient errors are recorded on fetch_state and thrown, so the job retries.
 
-import type { Sql as Db } from '../db.ts';
+import type { Sql } from '../db.ts';
 import type { RacingApiClient } from '../racing-api/client.ts';
 import type { ApiResult } from '../racing-api/result.ts';
-import { inRacecardWindow, ukToday } from './dates.ts';
+import { skipCommitFlush } from '../task-db.ts';
+import { ukToday } from './dates.ts';
 import { type DaySource, loadDayRows } from './load.ts';
 import { enqueueEnrichJobs } from './queue.ts';
 import { type RawResponse, storeRawResponses } from './raw.ts';
 import { type DayRows, racecardRows, resultRows } from './rows.ts';
-import { skipCommitFlush } from './task-db.ts';
+import { inRacecardWindow, isFinal, RACECARD_WINDOW_TEXT } from './rules.ts';
 
 export interface FetchDayOptions {
   date: string;
@@ -95,34 +96,31 @@ export function pageRequestKey(
   return `${source}:${date}:${regions.join(',')}:${skip}`;
 }
 
-export function fetchResultsDay(db: Db, client: RacingApiClient, o: FetchDayOptions, job?: JobInfo) {
+export function fetchResultsDay(db: Sql, client: RacingApiClient, o: FetchDayOptions, job?: JobInfo) {
   return fetchDay(RESULTS, db, client, o, job);
 }
 
-export function fetchRacecardsDay(db: Db, client: RacingApiClient, o: FetchDayOptions, job?: JobInfo) {
+export function fetchRacecardsDay(db: Sql, client: RacingApiClient, o: FetchDayOptions, job?: JobInfo) {
   if (!inRacecardWindow(o.date, o.today ?? ukToday())) return markOutsideWindow(db, o);
   return fetchDay(RACECARDS, db, client, o, job);
 }
 
-/**
- * Done for these regions and final: a date from today on is still changing (cards are declared, results
- * come in during the day), so it is fetched again whenever it is queued.
- */
-async function isDone(db: Db, source: DaySource, o: FetchDayOptions): Promise<boolean> {
-  if (o.date >= (o.today ?? ukToday())) return false;
+/** Done for these regions and final (rules.ts isFinal: a date from today on is fetched again). */
+async function isDone(db: Sql, source: DaySource, o: FetchDayOptions): Promise<boolean> {
+  if (!isFinal(o.date, o.today ?? ukToday())) return false;
   const [row] = await db<{ done: boolean }[]>`
     select status = 'done' and coalesce(regions @> ${o.regions as string[]}::text[], false) as done
     from fetch_state where source = ${source} and date = ${o.date}`;
   return row?.done === true;
 }
 
-async function markOutsideWindow(db: Db, o: FetchDayOptions): Promise<FetchDayOutcome> {
+async function markOutsideWindow(db: Sql, o: FetchDayOptions): Promise<FetchDayOutcome> {
   const base = emptyOutcome('racecards', o.date);
   if (!o.force && (await isDone(db, 'racecards', o))) return { ...base, status: 'skipped' };
   await db`
     insert into fetch_state (source, date, status, regions, last_error, finished_at)
     values ('racecards', ${o.date}, 'outside_window', ${o.regions as string[]}::text[],
-            'racecards exist only from 2023-01-23 to 7 days ahead', now())
+            ${`racecards exist only from ${RACECARD_WINDOW_TEXT}`}, now())
     on conflict (source, date) do update set status = 'outside_window', regions = excluded.regions,
       last_error = excluded.last_error, finished_at = now(), updated_at = now()
     where fetch_state.status <> 'done'`;
@@ -145,7 +143,7 @@ function emptyOutcome(source: DaySource, date: string): FetchDayOutcome {
 
 async function fetchDay<P extends PageData>(
   spec: SourceSpec<P>,
-  db: Db,
+  db: Sql,
   client: RacingApiClient,
   o: FetchDayOptions,
   job?: JobInfo,
@@ -222,7 +220,7 @@ async function fetchDay<P extends PageData>(
 }
 
 async function writeDay(
-  db: Db,
+  db: Sql,
   source: DaySource,
   o: FetchDayOptions,
   rows: DayRows,
@@ -259,7 +257,7 @@ type Failure = Extract<ApiResult<unknown>, { ok: false }>;
 
 /** Terminal answer: raw kept when it was an invalid body, the date marked failed, nothing else written. */
 async function recordFailure(
-  db: Db,
+  db: Sql,
   source: DaySource,
   o: FetchDayOptions,
   outcome: FetchDayOutcome,
@@ -297,7 +295,7 @@ async function recordFailure(
 
 /** Outside any data transaction: the attempt and its error stay visible while the job waits to retry. */
 async function recordTransient(
-  db: Db,
+  db: Sql,
   source: DaySource,
   o: FetchDayOptions,
   error: Error,

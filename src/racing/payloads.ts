@@ -1,9 +1,9 @@
 // Job payloads of the Racing API tasks: the public interface of the backfill. Checked with zod; a payload
-// that fails is recorded in job_errors and the job ends without an API call (see task-runner.ts).
+// that fails is recorded in job_errors and the job ends without an API call (see src/task.ts).
 
 import { z } from 'zod';
-import { EARLIEST_RESULTS_DATE } from './dates.ts';
 import { isoDate } from './parse.ts';
+import { EARLIEST_RESULTS_DATE } from './rules.ts';
 
 /** Region filter codes the kit accepts (lower case, as the API's query parameters expect). */
 export const KNOWN_REGIONS = [
@@ -65,10 +65,3 @@ export const EnrichHorsePayload = z.object({
   horse_id: z.string().regex(/^hrs_\d+$/, { message: "must be a horse id like 'hrs_47475190'" }),
 });
 export type EnrichHorsePayload = z.infer<typeof EnrichHorsePayload>;
-
-/** One line naming every failing field. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'payload'}: ${i.message}`)
-    .join('; ');
-}

@@ -3,15 +3,15 @@
 // gets a 'pending' row per new pair, and one graphile_worker.add_jobs call queues a job per pair that is
 // not already done (job key '<source>:<date>', run_at preserved, so queueing twice is harmless).
 //
-// Sources: 'results' = results for dates up to today; 'racecards' = racecards inside their window
-// (2023-01-23 .. today+7); 'both' = both of those; 'auto' = results for past dates (< today) plus
+// Sources (date rules from rules.ts): 'results' = results for dates up to today; 'racecards' = racecards
+// inside their window (racecardWindow); 'both' = both of those; 'auto' = results for past dates (< today) plus
 // racecards inside the window (racecard-only fields for past dates, cards only for today and the week ahead).
 // A pair counts as done (skipped unless force) only when its fetch_state is 'done' for the same regions and
 // its date is before today: today's and future days still change, so queueing them again re-fetches them.
 
-import { RACECARDS_DAYS_AHEAD, RACECARDS_FIRST_DATE } from './dates.ts';
-import type { Db } from './load.ts';
+import type { Db } from '../db.ts';
 import { DAY_PRIORITY, FETCH_MAX_ATTEMPTS, TASK } from './queue.ts';
+import { racecardWindow } from './rules.ts';
 
 export type BackfillSource = 'auto' | 'results' | 'racecards' | 'both';
 
@@ -36,6 +36,8 @@ export interface BackfillQueued {
 }
 
 export async function queueBackfill(db: Db, p: BackfillPlan): Promise<BackfillQueued> {
+  const window = racecardWindow(p.today);
+  // The SQL's `<= today` is rules.ts hasResults and `< today` its isFinal, applied to the whole range at once.
   const [row] = await db<BackfillQueued[]>`
     with params as (
       select ${p.startDate}::date as start_date, ${p.endDate}::date as end_date, ${p.today}::date as today,
@@ -50,7 +52,7 @@ export async function queueBackfill(db: Db, p: BackfillPlan): Promise<BackfillQu
       where (src in ('results', 'both') and d.date <= today) or (src = 'auto' and d.date < today)
       union all
       select 'racecards', d.date from dates d, params
-      where src <> 'results' and d.date between ${RACECARDS_FIRST_DATE}::date and today + ${RACECARDS_DAYS_AHEAD}::int
+      where src <> 'results' and d.date between ${window.first}::date and ${window.last}::date
     ),
     planned as (
       select pr.source, pr.date,

@@ -1,6 +1,6 @@
 // Job identifiers, keys and limits of the Racing API tasks, and the set-based enqueue of enrich_horse jobs.
 
-import type { Db } from './load.ts';
+import type { Db } from '../db.ts';
 
 export const TASK = {
   backfillDates: 'backfill_dates',

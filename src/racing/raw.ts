@@ -1,4 +1,4 @@
-import type { Db } from './load.ts';
+import type { Db } from '../db.ts';
 
 export interface RawResponse {
   endpoint: string;

@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApiServer, readOnlyClient, sendJson } from '../../src/api/server.ts';
-import { postgresJsDb } from '../../src/betfair/db-port.ts';
 import { ingestMarketBooks } from '../../src/betfair/market-books.ts';
 import type { Sql } from '../../src/db.ts';
 import { useTestDatabase } from '../helpers/db.ts';
@@ -16,7 +15,7 @@ let orphanId = 0;
 beforeAll(async () => {
   await insertMetadata(db.sql, '1.253489253');
   // An old snapshot (any age is shown), the report's snapshot, and a newer one without a derived row.
-  await ingestMarketBooks(postgresJsDb(db.sql), [
+  await ingestMarketBooks(db.sql, [
     { ...reportBook(), snapshotAt: '2025-06-01T12:00:00Z' },
     { ...reportBook(), snapshotAt: '2026-02-14T17:51:58.466790+00:00' },
   ]);

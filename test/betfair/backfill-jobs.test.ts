@@ -50,14 +50,19 @@ describe('backfill_ladder jobs', () => {
     expect(left?.n).toBe(0);
   });
 
-  test('an invalid payload becomes a failed run row with the reason, and the job is not retried', async () => {
+  test('an invalid payload is recorded in job_errors, starts no run, and the job is not retried', async () => {
+    const [before] = await db.sql`select count(*)::int as n from ladder_backfill_runs`;
     await db.sql`select graphile_worker.add_job('backfill_ladder', '{"columns": ["home_best_back_size_l1; drop table x"]}'::json)`;
     await drainQueue({ connectionString: db.url, noHandleSignals: true });
-    const [run] = await db.sql`select status, last_error from ladder_backfill_runs order by id desc limit 1`;
-    expect(run).toEqual({
-      status: 'failed',
-      last_error: 'invalid payload: columns.0: unknown column home_best_back_size_l1; drop table x',
-    });
+    const errors = await db.sql`select kind, error from job_errors where task_identifier = 'backfill_ladder'`;
+    expect(errors).toEqual([
+      {
+        kind: 'invalid_payload',
+        error: 'invalid payload: columns.0: unknown column home_best_back_size_l1; drop table x',
+      },
+    ]);
+    const [after] = await db.sql`select count(*)::int as n from ladder_backfill_runs`;
+    expect(after?.n).toBe(before?.n);
     const [left] = await db.sql`select count(*)::int as n from graphile_worker.jobs`;
     expect(left?.n).toBe(0);
   });

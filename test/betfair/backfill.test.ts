@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { backfillParamsSchema, getRun, runLadderBackfill } from '../../src/betfair/backfill.ts';
-import { postgresJsDb } from '../../src/betfair/db-port.ts';
+import { runLadderBackfill } from '../../src/betfair/backfill.ts';
+import { backfillParamsSchema } from '../../src/betfair/backfill-params.ts';
+import { getRun } from '../../src/betfair/backfill-runs.ts';
 import { L1_BACK_SIZE_COLUMNS, METRIC_COLUMNS } from '../../src/betfair/metrics.ts';
 import { useTestDatabase } from '../helpers/db.ts';
 import { buildL1Scenario } from '../helpers/ladder.ts';
@@ -63,7 +64,7 @@ describe('the original report, rebuilt: 12,401 snapshots, 980 NULL L1 rows', () 
 
   test('a dry run with limit 200 reports 200 rows and changes nothing', async () => {
     const run = await runLadderBackfill(
-      postgresJsDb(db.sql),
+      db.sql,
       params({ dry_run: true, limit: 200, batch_size: 64, columns: L1 }),
     );
     expect(run).toMatchObject({ dry_run: true, status: 'done', scanned: 200, errors: 0 });
@@ -76,10 +77,9 @@ describe('the original report, rebuilt: 12,401 snapshots, 980 NULL L1 rows', () 
   });
 
   test('the full dry run counts exactly what the real run then changes; after: 1 / 0 / 0', async () => {
-    const sqlDb = postgresJsDb(db.sql);
-    const dry = await runLadderBackfill(sqlDb, params({ dry_run: true, batch_size: 500, columns: L1 }));
+    const dry = await runLadderBackfill(db.sql, params({ dry_run: true, batch_size: 500, columns: L1 }));
     expect(await nullCounts()).toEqual({ home: 980, away: 980, draw: 980, total: 12_401 });
-    const real = await runLadderBackfill(sqlDb, params({ batch_size: 500, columns: L1 }));
+    const real = await runLadderBackfill(db.sql, params({ batch_size: 500, columns: L1 }));
     const summary = (r: typeof real) => ({
       scanned: r.scanned,
       created: r.derived_rows_created,
@@ -118,7 +118,7 @@ describe('the original report, rebuilt: 12,401 snapshots, 980 NULL L1 rows', () 
   });
 
   test('a second run updates nothing; the unfillable row is scanned once and skipped as nothing_to_fill', async () => {
-    const again = await runLadderBackfill(postgresJsDb(db.sql), params({ columns: L1 }));
+    const again = await runLadderBackfill(db.sql, params({ columns: L1 }));
     expect(again.scanned).toBe(1);
     expect(Object.values(again.updated_by_column)).toEqual([0, 0, 0]);
     expect(again.skipped_by_reason).toEqual({ no_metadata: 0, no_runners: 0, nothing_to_fill: 1 });
@@ -129,7 +129,7 @@ describe('the original report, rebuilt: 12,401 snapshots, 980 NULL L1 rows', () 
     const snapshot = () => db.sql`
       select * from market_derived_metrics where snapshot_at >= ${since} order by snapshot_id`;
     const before = await snapshot();
-    const run = await runLadderBackfill(postgresJsDb(db.sql), params({ batch_size: 2000, since }));
+    const run = await runLadderBackfill(db.sql, params({ batch_size: 2000, since }));
     expect(Object.keys(run.updated_by_column).sort()).toEqual([...METRIC_COLUMNS].sort());
     expect(Object.values(run.updated_by_column).every((n) => n === 0)).toBe(true);
     expect(run.scanned).toBeGreaterThan(before.length / 2); // two thirds of home ladders have no L3
@@ -141,7 +141,6 @@ describe('the original report, rebuilt: 12,401 snapshots, 980 NULL L1 rows', () 
 
 describe('orphans, missing metadata, errors and resume', () => {
   test('snapshots without a derived row get one; markets without metadata are skipped as no_metadata', async () => {
-    const sqlDb = postgresJsDb(db.sql);
     await db.sql`
       insert into market_book_snapshots (snapshot_id, market_id, snapshot_at, raw_payload)
       select 20000 + i, '1.253489253', timestamptz '2026-02-14 17:51:58.46679+00' + i * interval '1 minute', raw_payload
@@ -151,8 +150,8 @@ describe('orphans, missing metadata, errors and resume', () => {
       values (20010, '1.999', now(), '{"marketId":"1.999","runners":[]}'),
              (20011, '1.253489254', now(), '{"marketId":"1.253489254","runners":[{"selectionId":3000004}]}')`;
     // 1.253489253 has metadata (market 1 of the scenario); 1.999 has none.
-    const dry = await runLadderBackfill(sqlDb, params({ dry_run: true, columns: L1 }));
-    const real = await runLadderBackfill(sqlDb, params({ columns: L1 }));
+    const dry = await runLadderBackfill(db.sql, params({ dry_run: true, columns: L1 }));
+    const real = await runLadderBackfill(db.sql, params({ columns: L1 }));
     for (const run of [dry, real]) {
       expect(run.scanned).toBe(6); // 3 orphans + the two new books + the unfillable row
       expect(run.derived_rows_created).toBe(5);
@@ -168,7 +167,7 @@ describe('orphans, missing metadata, errors and resume', () => {
       left join market_derived_metrics d using (snapshot_id) where d.snapshot_id is null`;
     expect(orphans?.n).toBe(0);
     // Rows created empty are candidates again; without metadata or runners they say why.
-    const third = await runLadderBackfill(sqlDb, params({ columns: L1, since: '2026-02-14T00:00:00Z' }));
+    const third = await runLadderBackfill(db.sql, params({ columns: L1, since: '2026-02-14T00:00:00Z' }));
     expect(third.skipped_by_reason).toEqual({ no_metadata: 1, no_runners: 1, nothing_to_fill: 1 });
   });
 
@@ -176,14 +175,11 @@ describe('orphans, missing metadata, errors and resume', () => {
     await db.sql`update market_derived_metrics set draw_best_back_size_l1 = null where snapshot_id in (100, 200, 20001)`;
     const [at] = await db.sql`select snapshot_at from market_book_snapshots where snapshot_id = 200`;
     const run = await runLadderBackfill(
-      postgresJsDb(db.sql),
+      db.sql,
       params({ columns: ['draw_best_back_size_l1'], until: (at!.snapshot_at as Date).toISOString() }),
     );
     expect(run.updated_by_column).toEqual({ draw_best_back_size_l1: 1 });
-    const rest = await runLadderBackfill(
-      postgresJsDb(db.sql),
-      params({ columns: ['draw_best_back_size_l1'] }),
-    );
+    const rest = await runLadderBackfill(db.sql, params({ columns: ['draw_best_back_size_l1'] }));
     expect(rest.updated_by_column).toEqual({ draw_best_back_size_l1: 2 });
   });
 
@@ -197,10 +193,7 @@ describe('orphans, missing metadata, errors and resume', () => {
       end $$;
       create trigger fail_305 before update on market_derived_metrics for each row execute function fail_305();`);
     try {
-      const run = await runLadderBackfill(
-        postgresJsDb(db.sql),
-        params({ columns: ['away_best_back_size_l1'] }),
-      );
+      const run = await runLadderBackfill(db.sql, params({ columns: ['away_best_back_size_l1'] }));
       expect(run.status).toBe('done');
       expect(run.errors).toBe(1);
       expect(run.last_error).toBe('snapshot 305: simulated failure for 305');
@@ -212,20 +205,23 @@ describe('orphans, missing metadata, errors and resume', () => {
 
   test('a run stopped after its first batch resumes from last_snapshot_id without counting twice', async () => {
     await db.sql`update market_derived_metrics set home_best_back_size_l1 = null where snapshot_id between 1000 and 1999`;
-    const sqlDb = postgresJsDb(db.sql);
     const homeNulls = (await nullCounts())!.home;
     const stop = new AbortController();
-    const first = runLadderBackfill(sqlDb, params({ columns: ['home_best_back_size_l1'], batch_size: 300 }), {
-      signal: stop.signal,
-      onBatch: () => stop.abort(new Error('worker shutting down')),
-    });
+    const first = runLadderBackfill(
+      db.sql,
+      params({ columns: ['home_best_back_size_l1'], batch_size: 300 }),
+      {
+        signal: stop.signal,
+        onBatch: () => stop.abort(new Error('worker shutting down')),
+      },
+    );
     await expect(first).rejects.toThrow('worker shutting down');
     const [row] = await db.sql`select id::int from ladder_backfill_runs order by id desc limit 1`;
-    const stopped = await getRun(sqlDb, row!.id);
+    const stopped = await getRun(db.sql, row!.id);
     expect(stopped).toMatchObject({ status: 'failed', scanned: 300, last_error: 'worker shutting down' });
     expect(stopped?.updated_by_column).toEqual({ home_best_back_size_l1: 300 });
     // The resumed run keeps the stored parameters: only run_id is needed.
-    const resumed = await runLadderBackfill(sqlDb, params({ run_id: row!.id }));
+    const resumed = await runLadderBackfill(db.sql, params({ run_id: row!.id }));
     expect(resumed.status).toBe('done');
     expect(resumed.updated_by_column).toEqual({ home_best_back_size_l1: 1000 });
     expect(resumed.scanned).toBe(homeNulls); // each candidate once, across the stop

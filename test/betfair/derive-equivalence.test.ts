@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { fillSql } from '../../src/betfair/backfill.ts';
+import { fillSql } from '../../src/betfair/backfill-sql.ts';
 import { L1_BACK_COLUMNS, L1_BACK_SIZE_COLUMNS } from '../../src/betfair/metrics.ts';
 import { useTestDatabase } from '../helpers/db.ts';
 import { AWAY, book, DRAW, HOME, lv, reportBook, runner } from '../helpers/ladder.ts';
 
-// The single-pass derive_ladder_metrics() (migration 0005) must give exactly what the 0003/0004 version
-// gave. That version is recreated here as pg_temp.derive_ladder_metrics_0003 (its body verbatim; the
-// helpers it calls are still 0003/0004's) and both run on hand-written edge cases and on generated books.
+// The single-pass derive_ladder_metrics() must give exactly what its first, per-field plpgsql version gave.
+// That version is recreated here as pg_temp.derive_ladder_metrics_0003 (its body verbatim, calling the
+// current ladder helpers) and both run on hand-written edge cases and on generated books.
 
 const db = useTestDatabase();
 
@@ -237,7 +237,7 @@ async function differences(cases: Case[], swapOldIds = false) {
   });
 }
 
-// derive_ladder_back_l1() (migration 0011) must give derive_ladder_metrics()'s level-1 back price and size
+// derive_ladder_back_l1() must give derive_ladder_metrics()'s level-1 back price and size
 // of each role, field by field, and NULL in every other field.
 const L1_FIELDS = ['home', 'away', 'draw'].flatMap((r) => [`${r}_best_back`, `${r}_best_back_size_l1`]);
 
@@ -290,7 +290,7 @@ describe('derive_ladder_back_l1 equals derive_ladder_metrics on the level-1 back
   });
 });
 
-describe('single-pass derive_ladder_metrics equals the 0003/0004 derivation', () => {
+describe('single-pass derive_ladder_metrics equals the first plpgsql derivation', () => {
   test('on every edge case, with several role id mappings', async () => {
     const cases = edgeCases();
     expect(cases.length).toBeGreaterThan(100);

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { backfillParamsSchema, runLadderBackfill } from '../../src/betfair/backfill.ts';
+import { runLadderBackfill } from '../../src/betfair/backfill.ts';
+import { backfillParamsSchema } from '../../src/betfair/backfill-params.ts';
 import { catalogueToRow } from '../../src/betfair/catalogue.ts';
-import { postgresJsDb } from '../../src/betfair/db-port.ts';
 import { importMarketBookFile, ingestMarketBooks } from '../../src/betfair/market-books.ts';
 import { METRIC_COLUMNS } from '../../src/betfair/metrics.ts';
 import { drainQueue } from '../../src/worker.ts';
@@ -47,9 +47,9 @@ describe('ingest', () => {
   test('stores the raw payload as received with its derived row, idempotent on (market_id, snapshot_at)', async () => {
     await insertMetadata(db.sql, '1.253489253');
     const b = { ...reportBook(), snapshotAt: '2026-02-14T17:51:58.466790+00:00' };
-    const first = await ingestMarketBooks(postgresJsDb(db.sql), [b]);
+    const first = await ingestMarketBooks(db.sql, [b]);
     expect(first).toEqual({ received: 1, inserted: 1, duplicates: 0, derived: 1, rejected: 0 });
-    const again = await ingestMarketBooks(postgresJsDb(db.sql), [b, b]);
+    const again = await ingestMarketBooks(db.sql, [b, b]);
     expect(again).toEqual({ received: 2, inserted: 0, duplicates: 2, derived: 0, rejected: 0 });
     const [row] = await db.sql`
       select s.raw_payload, jsonb_typeof(s.raw_payload) as type, s.status, s.inplay, s.total_matched,
@@ -96,16 +96,13 @@ describe('ingest', () => {
     await insertMetadata(db.sql, '1.301');
     const times = ['2026-02-01T10:00:00Z', '2026-02-01T10:15:00Z', '2026-02-01T10:30:00Z'];
     await ingestMarketBooks(
-      postgresJsDb(db.sql),
+      db.sql,
       books.map((b, i) => ({ ...b, snapshotAt: times[i] })),
     );
     // The same payloads as bare raw snapshots of another market, derived by the backfill.
     for (const [i, b] of books.entries())
       await insertRawSnapshot(db.sql, '1.301', times[i]!, { ...b, marketId: '1.301' });
-    const filled = await runLadderBackfill(
-      postgresJsDb(db.sql),
-      backfillParamsSchema.parse({ since: times[0] }),
-    );
+    const filled = await runLadderBackfill(db.sql, backfillParamsSchema.parse({ since: times[0] }));
     expect(filled.derived_rows_created).toBe(3);
     const rows = await db.sql.unsafe(`
       select market_id, ${derivedCols} from market_derived_metrics
@@ -120,7 +117,7 @@ describe('ingest', () => {
   });
 
   test('books without metadata get a derived row with NULL roles, filled by the backfill once the catalogue arrives', async () => {
-    await ingestMarketBooks(postgresJsDb(db.sql), [reportBook('1.400')], {
+    await ingestMarketBooks(db.sql, [reportBook('1.400')], {
       snapshotAt: '2026-02-02T00:00:00Z',
     });
     const [before] =
@@ -128,7 +125,7 @@ describe('ingest', () => {
     expect(before).toEqual({ total_volume: 48213.55, home_best_back_size_l1: null });
     await insertMetadata(db.sql, '1.400');
     const r = await runLadderBackfill(
-      postgresJsDb(db.sql),
+      db.sql,
       backfillParamsSchema.parse({ since: '2026-02-02T00:00:00Z', until: '2026-02-02T00:00:01Z' }),
     );
     expect(r.updated_by_column.home_best_back_size_l1).toBe(1);
@@ -140,7 +137,7 @@ describe('ingest', () => {
   test('bad books are rejected one by one with a reason; the rest are stored', async () => {
     const warnings: string[] = [];
     const counts = await ingestMarketBooks(
-      postgresJsDb(db.sql),
+      db.sql,
       [
         { ...reportBook('1.500'), publishTime: 1771091518466 },
         { marketId: 'abc', runners: [] },
@@ -186,7 +183,7 @@ describe('ingest', () => {
     );
     const got: Record<string, number> = {};
     for (const name of [...Object.keys(files), 'lines.ndjson.gz']) {
-      got[name] = (await importMarketBookFile(postgresJsDb(db.sql), join(dir, name))).inserted;
+      got[name] = (await importMarketBookFile(db.sql, join(dir, name))).inserted;
     }
     expect(got).toEqual({ 'array.json': 2, 'lines.ndjson': 2, 'rpc.json': 1, 'lines.ndjson.gz': 2 });
   });

@@ -1,7 +1,7 @@
 // Not a test: measures the ladder backfill on the rebuilt report scenario at a chosen size.
 //   node test/betfair/measure-backfill.ts [snapshots] [nullRows]   (needs DATABASE_URL of a scratch database)
-import { backfillParamsSchema, runLadderBackfill } from '../../src/betfair/backfill.ts';
-import { postgresJsDb } from '../../src/betfair/db-port.ts';
+import { runLadderBackfill } from '../../src/betfair/backfill.ts';
+import { backfillParamsSchema } from '../../src/betfair/backfill-params.ts';
 import { L1_BACK_SIZE_COLUMNS } from '../../src/betfair/metrics.ts';
 import { connect, databaseUrl } from '../../src/db.ts';
 import { buildL1Scenario } from '../helpers/ladder.ts';
@@ -17,11 +17,11 @@ await sql`vacuum analyze market_derived_metrics`;
 console.log(
   `scenario ${snapshots} snapshots, ${nullRows} NULL rows: built in ${Math.round(performance.now() - t)} ms`,
 );
-const db = postgresJsDb(sql);
+
 for (const dry of [true, false]) {
   t = performance.now();
   const run = await runLadderBackfill(
-    db,
+    sql,
     backfillParamsSchema.parse({ dry_run: dry, columns: [...L1_BACK_SIZE_COLUMNS] }),
   );
   const s = (performance.now() - t) / 1000;
@@ -33,7 +33,7 @@ for (const dry of [true, false]) {
 t = performance.now();
 await sql`update market_derived_metrics set home_best_back = null`;
 const all = await runLadderBackfill(
-  db,
+  sql,
   backfillParamsSchema.parse({ columns: ['home_best_back'], batch_size: 2000 }),
 );
 const s = (performance.now() - t) / 1000;

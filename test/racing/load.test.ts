@@ -1,6 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { dedupeRows, HORSES, loadDayRows, upsertRows } from '../../src/racing/load.ts';
+import { dedupeRows } from '../../src/racing/dedupe.ts';
+import { loadDayRows } from '../../src/racing/load.ts';
 import { racecardRows, resultRows } from '../../src/racing/rows.ts';
+import { HORSES } from '../../src/racing/table-specs.ts';
+import { upsertRows } from '../../src/racing/upsert.ts';
 import {
   irishResultRace,
   racecardRace,

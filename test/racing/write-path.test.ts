@@ -1,9 +1,11 @@
 // The fast write path: values shipped as array literals arrive exactly, pipelined statements keep their order
 // and report the first error, and enrich jobs are sent only where add_jobs would change something.
 import { describe, expect, test } from 'vitest';
-import { HORSES, loadDayRows, RACECARD_RUNNERS, upsertRows } from '../../src/racing/load.ts';
+import { loadDayRows } from '../../src/racing/load.ts';
 import { enqueueEnrichJobs } from '../../src/racing/queue.ts';
 import { emptyDayRows, resultRows } from '../../src/racing/rows.ts';
+import { HORSES, RACECARD_RUNNERS } from '../../src/racing/table-specs.ts';
+import { upsertRows } from '../../src/racing/upsert.ts';
 import { resultRace, resultRunner } from '../helpers/api-fixtures.ts';
 import { useTestDatabase } from '../helpers/db.ts';
 

@@ -1,4 +1,4 @@
-import type { Db } from './load.ts';
+import type { Db } from './db.ts';
 
 export type JobErrorKind = 'invalid_payload' | 'api_error' | 'invalid_response';
 

@@ -1,0 +1,121 @@
+// Bulk upserts: one statement per table per batch, each column shipped as one typed array parameter and
+// zipped back into rows with unnest. On conflict every column becomes coalesce(new, old), so a source never
+// blanks a column another source filled, and rows whose values do not change are not touched at all
+// (updated_at stays, re-runs are free of writes).
+//
+// Why arrays and not one jsonb_to_recordset($1::jsonb) document: the server then parses the whole batch as
+// jsonb and converts every field back to text for its type's input function; a typed array goes through the
+// input function once. Measured on a date's 284 runners: ~20% less time per statement (see the commit log).
+
+import type { Db } from '../db.ts';
+import { arrayElement } from './array-literal.ts';
+import { dedupeRows } from './dedupe.ts';
+import type { Row } from './rows.ts';
+import type { TableSpec } from './table-specs.ts';
+
+const statementCache = new Map<string, string>();
+
+/** Types shipped as a text array of literals and cast per row: arrays of arrays cannot be unnested. */
+const isArrayType = (type: string) => type.endsWith('[]');
+
+function upsertStatement(spec: TableSpec, columns: readonly string[]): string {
+  const cacheKey = `${spec.table}|${(spec.touch ?? []).join(',')}|${spec.yieldTo ? 'yield' : ''}|${columns.join(',')}`;
+  const cached = statementCache.get(cacheKey);
+  if (cached) return cached;
+  const q = (c: string) => `"${c}"`;
+  const type = (c: string) => spec.columns[c] ?? 'text';
+  const touch = spec.touch ?? [];
+  const nonKey = columns.filter((c) => !spec.key.includes(c));
+  const insertCols = [...columns, ...touch].map(q).join(', ');
+  const selectCols = [
+    ...columns.map((c) => (isArrayType(type(c)) ? `x.${q(c)}::${type(c)}` : `x.${q(c)}`)),
+    ...touch.map(() => 'now()'),
+  ].join(', ');
+  const arrays = columns.map((c, i) => `$${i + 1}::${isArrayType(type(c)) ? 'text' : type(c)}[]`).join(', ');
+  const yieldTo = spec.yieldTo;
+  const merged = nonKey.map((c) =>
+    yieldTo?.columns.includes(c)
+      ? `case when ${yieldTo.guard} then coalesce(t.${q(c)}, excluded.${q(c)}) else coalesce(excluded.${q(c)}, t.${q(c)}) end`
+      : `coalesce(excluded.${q(c)}, t.${q(c)})`,
+  );
+  // The WHERE only runs for rows that conflict; inserts never pay for the comparison.
+  const onConflict =
+    nonKey.length === 0
+      ? 'do nothing'
+      : `do update set ${[
+          ...nonKey.map((c, i) => `${q(c)} = ${merged[i]}`),
+          ...touch.map((c) => `${q(c)} = excluded.${q(c)}`),
+          ...(spec.stamped ? ['"updated_at" = now()'] : []),
+        ].join(', ')}
+       where (${nonKey.map((c) => `t.${q(c)}`).join(', ')}) is distinct from (${merged.join(', ')})`;
+  const statement = `
+    with written as (
+      insert into ${spec.table} as t (${insertCols})
+      select ${selectCols} from unnest(${arrays}) as x(${columns.map(q).join(', ')})
+      on conflict (${spec.key.map(q).join(', ')}) ${onConflict}
+      returning (xmax = 0) as inserted
+    )
+    select count(*) filter (where inserted)::int as inserted,
+           count(*) filter (where not inserted)::int as updated
+    from written`;
+  statementCache.set(cacheKey, statement);
+  return statement;
+}
+
+/** The statement's parameters: one array literal per column, rows in the same order in every array. */
+function columnArrays(spec: TableSpec, columns: readonly string[], rows: readonly Row[]): string[] {
+  return columns.map((c) => {
+    const arrayColumn = isArrayType(spec.columns[c] ?? 'text');
+    const elements = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) elements[i] = arrayElement(rows[i]?.[c], arrayColumn);
+    return `{${elements.join(',')}}`;
+  });
+}
+
+export interface UpsertCount {
+  rows: number;
+  inserted: number;
+  updated: number;
+}
+
+/** Rows per statement: keeps each array parameter to a few MB. */
+const CHUNK_ROWS = 5000;
+
+/**
+ * Upsert rows into one table: only the columns present in the rows are written.
+ *
+ * The statements are sent at call time (`execute()`), before this returns: calls made one after another
+ * without awaiting in between reach the server in call order and run there in that order on one
+ * connection (postgres.js pipelines them), so a caller can send a whole date's tables without waiting a
+ * round trip per table and still write entities before the runners that reference them.
+ */
+export function upsertRows(db: Db, spec: TableSpec, rows: readonly Row[]): Promise<UpsertCount> {
+  const unique = dedupeRows(rows, spec.key);
+  const count: UpsertCount = { rows: unique.length, inserted: 0, updated: 0 };
+  if (unique.length === 0) return Promise.resolve(count);
+  // The table's columns that some row carries (usually the first row already does).
+  const columns = Object.keys(spec.columns).filter((c) => unique.some((row) => row[c] !== undefined));
+  for (const k of spec.key)
+    if (!columns.includes(k)) return Promise.reject(new Error(`${spec.table}: rows without key column ${k}`));
+  const statement = upsertStatement(spec, columns);
+  const sent = [];
+  for (let i = 0; i < unique.length; i += CHUNK_ROWS) {
+    const chunk = unique.slice(i, i + CHUNK_ROWS);
+    // Prepared: the statement text is fixed per table and column set, so the server parses it once per
+    // connection instead of once per page.
+    sent.push(
+      db
+        .unsafe<{ inserted: number; updated: number }[]>(statement, columnArrays(spec, columns, chunk), {
+          prepare: true,
+        })
+        .execute(),
+    );
+  }
+  return Promise.all(sent).then((results) => {
+    for (const [result] of results) {
+      count.inserted += result?.inserted ?? 0;
+      count.updated += result?.updated ?? 0;
+    }
+    return count;
+  });
+}
