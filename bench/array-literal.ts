@@ -1,13 +1,15 @@
 // npm run bench -- array-literal [--runners N] [--rounds N]
 //
-// The loader's PostgreSQL array-literal encoder (arrayElement/arrayLiteral in src/racing/load.ts, reached
+// The loader's PostgreSQL array-literal encoder (src/racing/array-literal.ts, reached
 // through upsertRows with a stand-in connection that keeps the parameters) beside pg's prepareValue, the
 // serialiser of a kept driver, on the ra_mst_runners column arrays of a results load. Both dedupe the rows
 // first. The hand-written encoder only earns its place when it is clearly faster: the target is a ratio of
 // at least 1.15 (library time / kit time).
 import pg from 'pg';
-import { dedupeRows, RUNNERS, upsertRows } from '../src/racing/load.ts';
+import { dedupeRows } from '../src/racing/dedupe.ts';
 import type { Row } from '../src/racing/rows.ts';
+import { RUNNERS } from '../src/racing/table-specs.ts';
+import { upsertRows } from '../src/racing/upsert.ts';
 import { type Benchmark, positiveInt } from './lib/benchmark.ts';
 import { median } from './lib/measure.ts';
 

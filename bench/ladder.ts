@@ -2,7 +2,7 @@
 // re-implementation of the original L1 backfill script, on N synthetic snapshots of which 10% have NULL L1
 // back sizes. Targets (issue 5): >= 20x faster, >= 100,000 snapshots scanned per second, memory flat in N.
 import type { Command } from 'commander';
-import { DEFAULT_BATCH_SIZE } from '../src/betfair/backfill.ts';
+import { DEFAULT_BATCH_SIZE } from '../src/betfair/backfill-params.ts';
 import { L1_BACK_SIZE_COLUMNS } from '../src/betfair/metrics.ts';
 import { type Benchmark, positiveInt } from './lib/benchmark.ts';
 import { type BenchDatabase, createBenchDatabase } from './lib/db.ts';

@@ -5,7 +5,7 @@
 // Targets (issue 5): queueing < 2 s; worker peak RSS < 250 MB; time per date flat as the tables grow.
 import type { Command } from 'commander';
 import { run as runGraphileWorker } from 'graphile-worker';
-import { holdTaskDatabase, withTaskDatabase } from '../src/racing/task-db.ts';
+import { holdTaskDatabase, withTaskDatabase } from '../src/task-db.ts';
 import { quietWorkerLogger } from '../src/worker-logger.ts';
 import { taskList } from '../tasks/index.ts';
 import { type Benchmark, positiveInt } from './lib/benchmark.ts';

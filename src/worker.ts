@@ -3,7 +3,7 @@ import type { Logger, TaskList } from 'graphile-worker';
 import { type Runner, run, type WorkerEvents } from 'graphile-worker';
 import { taskList } from '../tasks/index.ts';
 import { connect, type Sql } from './db.ts';
-import { holdTaskDatabase, withTaskDatabase } from './racing/task-db.ts';
+import { holdTaskDatabase, withTaskDatabase } from './task-db.ts';
 import { quietWorkerLogger } from './worker-logger.ts';
 
 export interface WorkerOptions {

@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Sql } from '../../src/db.ts';
-import { RUNNERS } from '../../src/racing/load.ts';
+import { RUNNERS } from '../../src/racing/table-specs.ts';
 
 /** The runner columns the kit writes (constants from the kit's table spec, safe to quote). */
 const COLUMNS = Object.keys(RUNNERS.columns);

@@ -4,6 +4,9 @@ import { loadRacingApiConfig } from '../../src/config.ts';
 import type { Sql } from '../../src/db.ts';
 import { addDays } from '../../src/racing/dates.ts';
 import { fetchResultsDay, pageRequestKey } from '../../src/racing/fetch-day.ts';
+import { enqueueEnrichJobs } from '../../src/racing/queue.ts';
+import { storeRawResponses } from '../../src/racing/raw.ts';
+import { type Row, resultRows } from '../../src/racing/rows.ts';
 import {
   BOOKMAKERS,
   COURSES,
@@ -15,15 +18,12 @@ import {
   RUNNERS,
   type TableSpec,
   TRAINERS,
-  upsertRows,
-} from '../../src/racing/load.ts';
-import { enqueueEnrichJobs } from '../../src/racing/queue.ts';
-import { storeRawResponses } from '../../src/racing/raw.ts';
-import { type Row, resultRows } from '../../src/racing/rows.ts';
-import { skipCommitFlush } from '../../src/racing/task-db.ts';
+} from '../../src/racing/table-specs.ts';
+import { upsertRows } from '../../src/racing/upsert.ts';
 import { type ApiResult, createRacingApiClient, type RacingApiClient } from '../../src/racing-api/client.ts';
 import type { ResultsPage } from '../../src/racing-api/schemas.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
+import { skipCommitFlush } from '../../src/task-db.ts';
 import { median } from './measure.ts';
 
 // Throw-away credentials of the local simulator (it requires HTTP Basic like the real API).

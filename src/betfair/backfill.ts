@@ -16,7 +16,6 @@ import { candidateSql } from './backfill-sql.ts';
 import { METRIC_COLUMNS } from './metrics.ts';
 
 // bench/ladder.ts imports the default batch size from here.
-export { DEFAULT_BATCH_SIZE } from './backfill-params.ts';
 
 export interface BackfillOptions {
   jobId?: string | null;

@@ -17,10 +17,6 @@ import {
 } from './table-specs.ts';
 import { type UpsertCount, upsertRows } from './upsert.ts';
 
-// The benchmarks (bench/lib) import the table specs and upsertRows from here.
-export * from './table-specs.ts';
-export { type UpsertCount, upsertRows } from './upsert.ts';
-
 export type DaySource = 'results' | 'racecards';
 
 export type DayLoadCounts = Record<keyof DayRows, UpsertCount>;

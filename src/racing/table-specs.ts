@@ -34,7 +34,10 @@ export interface TableSpec {
 
 /** The column's type without precision (the column applies that), in its short spelling. */
 const parameterType = (c: PgColumn) =>
-  c.getSQLType().replace(/\(.*\)/, '').replace('timestamp with time zone', 'timestamptz');
+  c
+    .getSQLType()
+    .replace(/\(.*\)/, '')
+    .replace('timestamp with time zone', 'timestamptz');
 
 /** `exclude`: columns without a default that the loader still never gives a value (set by `touch`). */
 function tableSpec(table: PgTable, exclude: readonly PgColumn[] = []): TableSpec {
