@@ -238,15 +238,9 @@ describe('batches', () => {
       }),
     );
     const rows = resultRows(races);
-    const started = performance.now();
     const counts = await db.sql.begin((tx) => loadDayRows(tx, 'results', rows));
-    const ms = performance.now() - started;
     expect(counts.runners.inserted).toBe(600);
     expect(counts.horses.inserted).toBe(600);
-    const total = Object.values(counts).reduce((a, c) => a + c.rows, 0);
-    console.log(
-      `loaded ${total} rows (600 runners) in ${ms.toFixed(0)} ms = ${Math.round((total / ms) * 1000)} rows/s`,
-    );
   });
 });
 
