@@ -55,7 +55,8 @@ export async function fetchExpected(
   for (const path of paths) {
     const res = await fetch(base + path, { headers });
     const body = await res.text();
-    if (res.status !== 200) throw new Error(`${path}: status ${res.status} before the load: ${body.slice(0, 200)}`);
+    if (res.status !== 200)
+      throw new Error(`${path}: status ${res.status} before the load: ${body.slice(0, 200)}`);
     expected.set(path, body);
   }
   return expected;

@@ -71,7 +71,10 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
 
 /** True for addresses only this machine can reach: localhost, 127.0.0.0/8, ::1 (and 127.x mapped into IPv6). */
 export function isLoopback(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost') return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./.test(h) || h === '0:0:0:0:0:0:0:1';

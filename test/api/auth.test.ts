@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import type { Server } from 'node:http';
 import { once } from 'node:events';
+import type { Server } from 'node:http';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApiServer, readOnlyClient, startApiServer } from '../../src/api/server.ts';

@@ -54,7 +54,9 @@ describe('loopback', () => {
     '%s needs a token',
     (host) => {
       expect(isLoopback(host)).toBe(false);
-      expect(() => checkBindAllowed(host, undefined)).toThrow(`refusing to listen on ${host} without API_TOKEN`);
+      expect(() => checkBindAllowed(host, undefined)).toThrow(
+        `refusing to listen on ${host} without API_TOKEN`,
+      );
       expect(() => checkBindAllowed(host, 'a-long-enough-token')).not.toThrow();
     },
   );

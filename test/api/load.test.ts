@@ -20,7 +20,9 @@ let snapshotIds: number[] = [];
 beforeAll(async () => {
   await seedReportDemo(db.sql);
   snapshotIds = (
-    await db.sql<{ id: number }[]>`select snapshot_id::float8 as id from market_book_snapshots order by 1 limit 5`
+    await db.sql<
+      { id: number }[]
+    >`select snapshot_id::float8 as id from market_book_snapshots order by 1 limit 5`
   ).map((r) => r.id);
   reader = readOnlyClient(db.url, 4);
   api = createApiServer({ sql: reader, reportCacheSeconds: 3600 });
@@ -44,7 +46,9 @@ test('50 clients x 4 requests: zero errors, every body as expected', async () =>
   const snapshots = JSON.parse(expected.get(paths[0]!)!);
   expect(snapshots).toHaveLength(10);
   expect(new Set(snapshots.map((s: { market_id: string }) => s.market_id))).toEqual(new Set(['1.100']));
-  expect(JSON.parse(expected.get(`/debug/snapshots/${snapshotIds[0]}/raw`)!).snapshot_id).toBe(snapshotIds[0]);
+  expect(JSON.parse(expected.get(`/debug/snapshots/${snapshotIds[0]}/raw`)!).snapshot_id).toBe(
+    snapshotIds[0],
+  );
   const { generatedAt: _served, ...served } = JSON.parse(expected.get('/api/coverage')!);
   const { generatedAt: _direct, ...direct } = await loadCoverage(db.sql);
   expect(served).toEqual(JSON.parse(JSON.stringify(direct)));
