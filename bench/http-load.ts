@@ -34,7 +34,12 @@ async function startApi(databaseUrl: string): Promise<{ base: string; child: Chi
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`the API exited (${code}) before its first line`);
+  });
+  const [line] = (await Promise.race([once(createInterface({ input: child.stdout! }), 'line'), exited])) as [
+    string,
+  ];
   const base = /^API on (http:\/\/[\d.]+:\d+) /.exec(line)?.[1];
   if (!base) throw new Error(`unexpected first line from the API: ${line}`);
   return { base, child };
@@ -118,10 +123,10 @@ async function run(o: HttpLoadOptions): Promise<boolean> {
     );
     return ok;
   } finally {
-    if (api) {
-      const exited = once(api.child, 'exit');
+    if (api && api.child.exitCode === null && api.child.signalCode === null) {
+      const stopped = once(api.child, 'exit');
       api.child.kill('SIGTERM');
-      await exited;
+      await stopped;
     }
     await db.drop();
   }

@@ -93,16 +93,21 @@ describe('npm run api', () => {
     });
     try {
       const lines = createInterface({ input: child.stdout! });
-      const [first] = (await once(lines, 'line')) as [string];
+      const exited = once(child, 'exit').then(([code]) => {
+        throw new Error(`the API exited (${code}) before its first line`);
+      });
+      const [first] = (await Promise.race([once(lines, 'line'), exited])) as [string];
       const port = /^API on http:\/\/0\.0\.0\.0:(\d+) .*bearer token required/.exec(first)?.[1];
       expect(port).toBeDefined();
       const url = `http://127.0.0.1:${port}/api/coverage`;
       expect((await fetch(url)).status).toBe(401);
       expect((await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     } finally {
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        const stopped = once(child, 'exit');
+        child.kill('SIGTERM');
+        await stopped;
+      }
     }
   });
 });

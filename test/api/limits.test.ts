@@ -29,8 +29,9 @@ beforeAll(async () => {
   reader = readOnlyClient(db.url, 2);
   api = createApiServer({
     sql: reader,
-    statementTimeoutMs: 300,
-    reportTimeoutMs: 300,
+    // Long enough for the unlocked queries on a busy machine; the locked ones wait for it in full.
+    statementTimeoutMs: 2000,
+    reportTimeoutMs: 2000,
     reportCacheSeconds: 0,
     maxRows: 2,
     log: (line) => logged.push(line),
