@@ -1,5 +1,6 @@
 // npm run bench                 every benchmark with its small defaults, each in its own process
-// npm run bench -- <name> [...] one benchmark (ingest, ladder, rate-limit, scale, json-split, array-literal)
+// npm run bench -- <name> [...] one benchmark (ingest, ladder, rate-limit, scale, json-split, array-literal,
+//                               http-load)
 //                               with its size flags
 //
 // Each benchmark measures its baseline and the kit in the same run, prints its figures, the targets and
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { describeDbError } from '../src/db.ts';
 import { arrayLiteral } from './array-literal.ts';
+import { httpLoad } from './http-load.ts';
 import { ingest } from './ingest.ts';
 import { jsonSplit } from './json-split.ts';
 import { ladder } from './ladder.ts';
@@ -17,7 +19,15 @@ import { dropAllBenchDatabases } from './lib/db.ts';
 import { rateLimit } from './rate-limit.ts';
 import { scale } from './scale.ts';
 
-const BENCHMARKS: readonly Benchmark[] = [ingest, ladder, rateLimit, scale, jsonSplit, arrayLiteral];
+const BENCHMARKS: readonly Benchmark[] = [
+  ingest,
+  ladder,
+  rateLimit,
+  scale,
+  jsonSplit,
+  arrayLiteral,
+  httpLoad,
+];
 
 async function runOne(b: Benchmark, opts: Record<string, unknown>): Promise<void> {
   const stop = () => {

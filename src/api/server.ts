@@ -1,7 +1,10 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type postgres from 'postgres';
 import { ROLES } from '../betfair/metrics.ts';
 import { connect, describeDbError, type Sql } from '../db.ts';
 import { reportRoutes } from '../report/routes.ts';
+import { API_DEFAULTS, checkBindAllowed } from './config.ts';
 
 /**
  * A route: answers the request and returns true, or returns false to let the next route try.
@@ -14,6 +17,18 @@ export interface ApiServerOptions {
   sql: Sql;
   /** Tried first, in order, before the debug routes. */
   extraRoutes?: readonly Route[];
+  /** When set, every request needs `Authorization: Bearer <token>` (401 otherwise). */
+  token?: string | undefined;
+  /** statement_timeout of each debug request's queries (default 5000). */
+  statementTimeoutMs?: number;
+  /** The most rows any endpoint returns: the ?limit ceiling (default 500). */
+  maxRows?: number;
+  /** The report's numbers are computed at most once per this many seconds (default 60). */
+  reportCacheSeconds?: number;
+  /** statement_timeout of that computation (default 60000). */
+  reportTimeoutMs?: number;
+  /** Where the details of a 500 go, one line each (default stderr). */
+  log?: (line: string) => void;
 }
 
 /**
@@ -48,12 +63,31 @@ class HttpError extends Error {
 
 const MARKET_ID = /^1\.\d+$/;
 
-function parseLimit(value: string | null): number {
-  if (value === null) return 50;
+function parseLimit(value: string | null, maxRows: number): number {
+  if (value === null) return Math.min(50, maxRows);
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 500)
-    throw new HttpError(400, 'limit must be an integer from 1 to 500');
+  if (!/^\d+$/.test(value) || n < 1 || n > maxRows)
+    throw new HttpError(400, `limit must be an integer from 1 to ${maxRows}`);
   return n;
+}
+
+/** Decodes one path segment; a bad % escape is the client's mistake (400), not the server's. */
+function pathSegment(value: string | undefined): string {
+  try {
+    return decodeURIComponent(value ?? '');
+  } catch {
+    throw new HttpError(400, 'malformed URL: bad % escape');
+  }
+}
+
+type Tx = postgres.TransactionSql;
+
+/** Runs fn in one READ ONLY transaction whose statements are cancelled after ms (statement_timeout, local). */
+async function withStatementTimeout<T>(sql: Sql, ms: number, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return (await sql.begin('read only', async (tx) => {
+    await tx`select set_config('statement_timeout', ${String(ms)}, true)`;
+    return fn(tx);
+  })) as T;
 }
 
 const ROLE_FIELDS = [
@@ -90,7 +124,7 @@ WHERE s.market_id = $1
 ORDER BY s.snapshot_at DESC, s.snapshot_id DESC
 LIMIT $2`;
 
-async function marketSnapshots(sql: Sql, marketId: string, limit: number) {
+async function marketSnapshots(sql: Tx, marketId: string, limit: number) {
   if (!MARKET_ID.test(marketId)) throw new HttpError(400, 'market_id must be "1." followed by digits');
   const rows = await sql.unsafe(SNAPSHOTS, [marketId, limit]);
   if (rows.length === 0) {
@@ -100,7 +134,7 @@ async function marketSnapshots(sql: Sql, marketId: string, limit: number) {
   return rows;
 }
 
-async function snapshotRaw(sql: Sql, id: string) {
+async function snapshotRaw(sql: Tx, id: string) {
   if (!/^\d{1,18}$/.test(id) || Number(id) < 1)
     throw new HttpError(400, 'snapshot_id must be a positive integer');
   const [row] = await sql`
@@ -112,28 +146,70 @@ async function snapshotRaw(sql: Sql, id: string) {
   return row;
 }
 
-function debugRoutes(sql: Sql): Route {
+function debugRoutes(sql: Sql, statementTimeoutMs: number, maxRows: number): Route {
   return async (req, res, url) => {
     const market = /^\/debug\/markets\/([^/]+)\/snapshots\/?$/.exec(url.pathname);
     const raw = /^\/debug\/snapshots\/([^/]+)\/raw\/?$/.exec(url.pathname);
     if (!market && !raw) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET is allowed');
     if (market) {
-      const limit = parseLimit(url.searchParams.get('limit'));
-      sendJson(res, 200, await marketSnapshots(sql, decodeURIComponent(market[1] ?? ''), limit));
+      const limit = parseLimit(url.searchParams.get('limit'), maxRows);
+      const marketId = pathSegment(market[1]);
+      const rows = await withStatementTimeout(sql, statementTimeoutMs, (tx) =>
+        marketSnapshots(tx, marketId, limit),
+      );
+      sendJson(res, 200, rows);
     } else if (raw) {
-      sendJson(res, 200, await snapshotRaw(sql, decodeURIComponent(raw[1] ?? '')));
+      const id = pathSegment(raw[1]);
+      sendJson(res, 200, await withStatementTimeout(sql, statementTimeoutMs, (tx) => snapshotRaw(tx, id)));
     }
     return true;
   };
 }
 
-export function createApiServer({ sql, extraRoutes = [] }: ApiServerOptions): Server {
+/** Constant-time check of `Authorization: Bearer <token>` (both sides hashed, so lengths never differ). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '';
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+/** PostgreSQL's query_canceled: here, the request's statement_timeout. */
+const QUERY_CANCELED = '57014';
+
+const stderrLine = (line: string) => {
+  process.stderr.write(`${line}\n`);
+};
+
+export function createApiServer(options: ApiServerOptions): Server {
+  const {
+    sql,
+    extraRoutes = [],
+    token,
+    statementTimeoutMs = API_DEFAULTS.statementTimeoutMs,
+    maxRows = API_DEFAULTS.maxRows,
+    reportCacheSeconds = API_DEFAULTS.reportCacheSeconds,
+    reportTimeoutMs = API_DEFAULTS.reportTimeoutMs,
+    log = stderrLine,
+  } = options;
   // The coverage report (/report, /api/coverage) is served beside the debug endpoints.
-  const routes = [...extraRoutes, reportRoutes(sql), debugRoutes(sql)];
+  const routes = [
+    ...extraRoutes,
+    reportRoutes(sql, { cacheSeconds: reportCacheSeconds, statementTimeoutMs: reportTimeoutMs }),
+    debugRoutes(sql, statementTimeoutMs, maxRows),
+  ];
   return createServer(async (req, res) => {
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        throw new HttpError(401, 'unauthorized: send Authorization: Bearer <API_TOKEN>');
+      }
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://localhost');
+      } catch {
+        throw new HttpError(400, 'malformed URL');
+      }
       for (const route of routes) {
         if (await route(req, res, url)) return;
       }
@@ -147,9 +223,37 @@ export function createApiServer({ sql, extraRoutes = [] }: ApiServerOptions): Se
         sendJson(res, error.status, { error: error.message });
         return;
       }
-      const message = describeDbError(error);
-      console.error(`api error: ${req.method} ${req.url}: ${message}`);
-      sendJson(res, 500, { error: message });
+      if (error instanceof URIError) {
+        sendJson(res, 400, { error: 'malformed URL: bad % escape' });
+        return;
+      }
+      // The details (the database's own text among them) go to the log only, under an id the client can quote.
+      const id = randomUUID();
+      const code = (error as { code?: unknown })?.code;
+      log(
+        `api error ${id}: ${req.method} ${JSON.stringify(req.url)}: ${describeDbError(error)}${typeof code === 'string' ? ` (${code})` : ''}`,
+      );
+      if (code === QUERY_CANCELED) sendJson(res, 503, { error: 'timeout', id });
+      else sendJson(res, 500, { error: 'internal', id });
     }
   });
+}
+
+export interface StartApiServerOptions extends ApiServerOptions {
+  host: string;
+  port: number;
+}
+
+/** createApiServer, listening: refuses (throws, before binding) a non-loopback host without a token. */
+export async function startApiServer(options: StartApiServerOptions): Promise<Server> {
+  checkBindAllowed(options.host, options.token);
+  const server = createApiServer(options);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
 }

@@ -72,9 +72,16 @@ export interface Coverage {
   backfill: BackfillProgress[];
 }
 
+export interface LoadCoverageOptions {
+  /** statement_timeout of each of the report's queries (unset: the connection's own). */
+  statementTimeoutMs?: number;
+}
+
 /** One consistent read (repeatable read snapshot) of every number in the report. */
-export async function loadCoverage(sql: Sql): Promise<Coverage> {
+export async function loadCoverage(sql: Sql, options: LoadCoverageOptions = {}): Promise<Coverage> {
   return (await sql.begin('isolation level repeatable read read only', async (tx) => {
+    if (options.statementTimeoutMs !== undefined)
+      await tx`select set_config('statement_timeout', ${String(options.statementTimeoutMs)}, true)`;
     const [now] = await tx<{ now: string }[]>`select to_char(now() at time zone 'UTC', ${ISO_UTC}) as now`;
     return {
       generatedAt: now!.now,
@@ -141,4 +148,44 @@ async function loadLadderRuns(sql: Tx): Promise<LadderBackfillRun[]> {
     order by started_at desc, id desc
     limit ${LADDER_RUNS_SHOWN}`;
   return [...rows];
+}
+
+export interface CoverageCacheOptions extends LoadCoverageOptions {
+  /** A computation is served for this long after it started; 0 computes for every request not already waiting. */
+  maxAgeMs: number;
+  /** What computes the numbers (tests count its calls). */
+  load?: (sql: Sql, options: LoadCoverageOptions) => Promise<Coverage>;
+  /** The clock (tests move it by hand). */
+  now?: () => number;
+}
+
+/**
+ * The report's numbers, computed at most once per maxAgeMs: requests inside the interval get the same object,
+ * and requests that arrive while it is being computed share that one computation. A failed computation is not
+ * kept: the next request tries again.
+ */
+export function coverageCache(
+  sql: Sql,
+  { maxAgeMs, load = loadCoverage, now = Date.now, ...loadOptions }: CoverageCacheOptions,
+): () => Promise<Coverage> {
+  let cached: { startedAt: number; coverage: Coverage } | undefined;
+  let pending: Promise<Coverage> | undefined;
+  return () => {
+    if (cached && now() - cached.startedAt < maxAgeMs) return Promise.resolve(cached.coverage);
+    if (!pending) {
+      const startedAt = now();
+      pending = load(sql, loadOptions).then(
+        (coverage) => {
+          cached = { startedAt, coverage };
+          pending = undefined;
+          return coverage;
+        },
+        (error: unknown) => {
+          pending = undefined;
+          throw error;
+        },
+      );
+    }
+    return pending;
+  };
 }

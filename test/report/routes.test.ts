@@ -1,24 +1,20 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadCoverage } from '../../src/report/coverage.ts';
-import { reportRoutes } from '../../src/report/routes.ts';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { type Coverage, coverageCache, loadCoverage } from '../../src/report/coverage.ts';
+import { type ReportRouteOptions, reportRoutes } from '../../src/report/routes.ts';
 import { useTestDatabase } from '../helpers/db.ts';
 
 // reportRoutes inside a plain node:http server, the way the API server tries its extra routes first.
 
 const db = useTestDatabase();
-let server: Server;
+const servers: Server[] = [];
 let base: string;
 
-beforeAll(async () => {
-  await db.sql`insert into ra_courses (id) values ('crs_1')`;
-  await db.sql`insert into ra_mst_races (id, course_id, date) values ('rac_1', 'crs_1', '2025-05-01')`;
-  await db.sql`
-    insert into api_requests (requested_at, endpoint, path, status, attempt)
-    values ('2026-03-02 06:00Z', 'results', '/v1/results', 200, 1)`;
-  const handle = reportRoutes(db.sql);
-  server = createServer((req, res) => {
+/** reportRoutes(db.sql, options) in its own server; its base URL. */
+async function serve(options?: ReportRouteOptions): Promise<string> {
+  const handle = reportRoutes(db.sql, options);
+  const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     handle(req, res, url).then(
       (handled) => {
@@ -27,13 +23,25 @@ beforeAll(async () => {
       (error: unknown) => res.writeHead(500).end(String(error)),
     );
   });
+  servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  await db.sql`insert into ra_courses (id) values ('crs_1')`;
+  await db.sql`insert into ra_mst_races (id, course_id, date) values ('rac_1', 'crs_1', '2025-05-01')`;
+  await db.sql`
+    insert into api_requests (requested_at, endpoint, path, status, attempt)
+    values ('2026-03-02 06:00Z', 'results', '/v1/results', 200, 1)`;
+  base = await serve();
 });
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
+  for (const server of servers) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 test('GET /report answers the HTML report', async () => {
@@ -66,4 +74,60 @@ test('other paths are left to the server (404 here), other methods on its paths 
   const head = await fetch(`${base}/report`, { method: 'HEAD' });
   expect(head.status).toBe(200);
   expect(Number(head.headers.get('content-length'))).toBeGreaterThan(1000);
+});
+
+describe('the numbers are computed at most once per interval', () => {
+  test('a new row does not show until the interval (default 60 s) has passed', async () => {
+    let clock = 1_000_000;
+    const url = `${await serve({ now: () => clock })}/api/coverage`;
+    const total = async () => (await (await fetch(url)).json()).requests.total;
+    const before = await total();
+    await db.sql`
+      insert into api_requests (requested_at, endpoint, path, status, attempt)
+      values ('2026-03-02 06:01Z', 'results', '/v1/results', 200, 1)`;
+    clock += 59_999;
+    expect(await total()).toBe(before);
+    clock += 1;
+    expect(await total()).toBe(before + 1);
+  });
+
+  test('HTML and JSON come from one computation; counted through the injected compute function', async () => {
+    let clock = 0;
+    const load = vi.fn((sql: Parameters<typeof loadCoverage>[0]) => loadCoverage(sql));
+    const url = await serve({ cacheSeconds: 5, load, now: () => clock });
+    for (let i = 0; i < 3; i++) {
+      expect((await fetch(`${url}/report`)).status).toBe(200);
+      expect((await fetch(`${url}/api/coverage`)).status).toBe(200);
+    }
+    expect(load).toHaveBeenCalledTimes(1);
+    clock = 5_000;
+    await fetch(`${url}/api/coverage`);
+    await fetch(`${url}/report`);
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  test('a failed computation is not kept: the next request computes again', async () => {
+    const load = vi
+      .fn<(sql: Parameters<typeof loadCoverage>[0]) => Promise<Coverage>>()
+      .mockRejectedValueOnce(new Error('boom'))
+      .mockImplementation((sql) => loadCoverage(sql));
+    const url = await serve({ load });
+    expect((await fetch(`${url}/api/coverage`)).status).toBe(500);
+    expect((await fetch(`${url}/api/coverage`)).status).toBe(200);
+    expect((await fetch(`${url}/api/coverage`)).status).toBe(200);
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+});
+
+test('requests that arrive during a computation share it', async () => {
+  let finish: (value: Coverage) => void = () => {};
+  const load = vi.fn(() => new Promise<Coverage>((resolve) => (finish = resolve)));
+  const coverage = coverageCache(db.sql, { maxAgeMs: 60_000, load });
+  const waiting = Array.from({ length: 10 }, () => coverage());
+  expect(load).toHaveBeenCalledTimes(1);
+  const computed = await loadCoverage(db.sql);
+  finish(computed);
+  for (const result of await Promise.all(waiting)) expect(result).toBe(computed);
+  expect(await coverage()).toBe(computed);
+  expect(load).toHaveBeenCalledTimes(1);
 });
