@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApiServer, readOnlyClient } from '../../src/api/server.ts';
-import { postgresJsDb } from '../../src/betfair/db-port.ts';
 import { ingestMarketBooks } from '../../src/betfair/market-books.ts';
 import type { Sql } from '../../src/db.ts';
 import { useTestDatabase } from '../helpers/db.ts';
@@ -20,7 +19,7 @@ const logged: string[] = [];
 beforeAll(async () => {
   await insertMetadata(db.sql, MARKET);
   await ingestMarketBooks(
-    postgresJsDb(db.sql),
+    db.sql,
     ['2026-02-14T17:00:00Z', '2026-02-14T17:05:00Z', '2026-02-14T17:10:00Z'].map((snapshotAt) => ({
       ...reportBook(),
       snapshotAt,
