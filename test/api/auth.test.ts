@@ -74,7 +74,7 @@ describe('npm run api', () => {
       const child = execFile(
         process.execPath,
         [CLI, '--host', '0.0.0.0', '--port', '0'],
-        { env, timeout: 45_000 },
+        { env, timeout: 120_000 },
         (error, stdout, stderr) => resolve({ code: error ? (child.exitCode ?? null) : 0, stdout, stderr }),
       );
     });

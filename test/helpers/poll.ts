@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
  */
 export async function pollUntil(
   condition: () => Promise<boolean>,
-  { everyMs = 25, timeoutMs = 60_000, what = 'condition' } = {},
+  { everyMs = 25, timeoutMs = 240_000, what = 'condition' } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

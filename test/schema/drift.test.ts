@@ -48,7 +48,7 @@ async function generate(folder: string): Promise<{ output: string; added: string
       '--schema=./schema/index.ts',
       `--out=${relative(ROOT, folder)}`,
     ],
-    { cwd: ROOT, env: { ...process.env, CI: 'true' }, timeout: 60_000 },
+    { cwd: ROOT, env: { ...process.env, CI: 'true' }, timeout: 240_000 },
   );
   const added = (await readdir(folder)).filter((f) => !before.has(f) && f.endsWith('.sql'));
   return { output: stdout + stderr, added };
@@ -59,7 +59,7 @@ describe('schema/ and migrations/ agree', () => {
     const { output, added } = await generate(await seededFolder());
     expect(added).toEqual([]);
     expect(output).toContain('No schema changes, nothing to migrate');
-  }, 90_000);
+  }, 300_000);
 
   test('the check catches drift: without the views migration, generate writes one', async () => {
     const { added } = await generate(await seededFolder(1));
@@ -67,5 +67,5 @@ describe('schema/ and migrations/ agree', () => {
     expect(await readFile(join(folders[0]!, added[0]!), 'utf8')).toContain(
       'CREATE VIEW "public"."v_l1_null_counts"',
     );
-  }, 90_000);
+  }, 300_000);
 });

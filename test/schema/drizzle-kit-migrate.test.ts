@@ -20,7 +20,7 @@ describe('npx drizzle-kit migrate, then npx graphile-worker --schema-only', () =
     }).catch((e: { code: number; stderr: string }) => e);
     expect((failure as { code: number }).code).toBe(1);
     expect((failure as { stderr: string }).stderr.trim()).toMatch(/^error: DATABASE_URL is not set \(/);
-  }, 60_000);
+  }, 300_000);
 
   test('on an empty database: add_job(backfill_dates) and npm run worker -- --once load the dates', async () => {
     const admin = connect(inject('adminUrl'), { max: 1 });
@@ -60,5 +60,5 @@ describe('npx drizzle-kit migrate, then npx graphile-worker --schema-only', () =
       await admin.unsafe(`drop database if exists "${name}" with (force)`);
       await admin.end();
     }
-  }, 120_000);
+  }, 400_000);
 });
