@@ -91,7 +91,7 @@ async function burst(
   const caller = async (sql: Sql) => {
     for (let i = 0; i < perCaller; i++) {
       const late = lateBy?.() ?? 0;
-      const options = late > 0 ? { beforeConfirm: () => sleep(late).then(() => undefined) } : {};
+      const options = late > 0 ? { beforeAdmit: () => sleep(late).then(() => undefined) } : {};
       sent.push(await acquireSlot(sql, bucket, undefined, options));
       proceeded.push(performance.now());
     }
@@ -305,14 +305,14 @@ describe('acquireSlot', () => {
       )[0]?.t;
     // The slot is free at once; the window (one send per 10 s, taken) refuses the confirmation, which
     // still stamps updated_at: abort once that happened, while the caller waits for room.
-    let beforeConfirmation: string | undefined;
+    let beforeAdmitation: string | undefined;
     const waiting = acquireSlot(db.sql, bucket, controller.signal, {
-      beforeConfirm: async () => {
-        beforeConfirmation = await updatedAt();
+      beforeAdmit: async () => {
+        beforeAdmitation = await updatedAt();
       },
     });
     await expect
-      .poll(async () => beforeConfirmation !== undefined && (await updatedAt()) !== beforeConfirmation)
+      .poll(async () => beforeAdmitation !== undefined && (await updatedAt()) !== beforeAdmitation)
       .toBe(true);
     controller.abort(new Error('stop waiting'));
     await expect(waiting).rejects.toThrow('stop waiting');
