@@ -1,8 +1,10 @@
 // Rate-limit use: 4 worker processes (`node src/cli/worker.ts --concurrency 4`, each its own process)
 // against the simulator limited to 20 requests/s, the kit configured with RACING_API_RATE_PER_SEC=20,
-// with far more queued work than the budget allows (enrich_horse jobs). Targets (issue 5): at least
-// 97% of the budget used over the measured window, zero 429 answers, no 1-second window over the budget.
+// with far more queued work than the budget allows (enrich_horse jobs). Targets (issues 5 and 13): at least
+// 97% of the budget used over the measured window on a quiet machine (95% with both cores busy), zero 429
+// answers, no 1-second window over the budget as the API receives requests.
 // The baseline is the budget itself: rate x seconds requests.
+import { getPriority, setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { type Benchmark, positiveInt } from './lib/benchmark.ts';
@@ -26,6 +28,7 @@ interface RateLimitOptions {
   workers: number;
   concurrency: number;
   warmup: number;
+  minUse: number;
 }
 
 /** The most arrivals inside any window [t, t + 1000 ms) over sorted timestamps (two pointers). */
@@ -37,6 +40,23 @@ export function maxPerSecond(sorted: readonly number[]): { max: number; at: numb
     if (hi - lo + 1 > best.max) best = { max: hi - lo + 1, at: sorted[lo]! };
   }
   return best;
+}
+
+/**
+ * The simulator stands for the API, which runs on another machine: this machine's load must not delay
+ * its arrival stamps (a stamp d ms late makes the window it closes d ms shorter, and the simulator answers
+ * 429 on those stamps). So the benchmark process, where the simulator runs, gets a higher scheduling
+ * priority once the workers are started (they would inherit it); the workers and PostgreSQL keep the
+ * normal one. Needs root (CAP_SYS_NICE); without it the run says so and goes on.
+ */
+const originalPriority = getPriority();
+function raiseSimulatorPriority(): string {
+  try {
+    setPriority(-10);
+    return `${getPriority()} (workers and PostgreSQL ${originalPriority})`;
+  } catch {
+    return `${originalPriority}, not raised (needs root): arrival stamps include this machine's scheduling delays`;
+  }
 }
 
 async function run(o: RateLimitOptions): Promise<boolean> {
@@ -57,6 +77,7 @@ async function run(o: RateLimitOptions): Promise<boolean> {
     const workers = Array.from({ length: o.workers }, () =>
       spawnWorker(['--concurrency', String(o.concurrency)], env),
     );
+    const simulatorPriority = raiseSimulatorPriority();
     // The window starts warmup seconds after the first request reached the API.
     while (sim.stats().arrivals.length === 0) await sleep(20);
     const first = sim.stats().arrivals[0]!;
@@ -78,8 +99,8 @@ async function run(o: RateLimitOptions): Promise<boolean> {
     // (2% of the 1000/rate ms interval) the scheduling noise of this machine ate.
     const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
     const smallGaps = gaps.filter((g) => g < (1000 / o.rate) * 0.5).length;
-    // The same check on the sending side: the kit's audit rows (attempt start = requested_at, database
-    // clock). Bunching seen by the API but not here happened between send and the simulator's handler.
+    // The kit's audit rows (requested_at: when the attempt started, database clock), for comparison: an
+    // attempt starts after its admission and its request leaves later still, so bunched starts are no breach.
     const sent = await db.sql<{ t: number }[]>`
       select extract(epoch from requested_at)::float8 * 1000 as t from api_requests order by requested_at`;
     const sentPeak = maxPerSecond(sent.map((r) => r.t));
@@ -96,12 +117,13 @@ async function run(o: RateLimitOptions): Promise<boolean> {
         ['all requests of the run (incl. warm-up and shutdown)', fmtInt(stats.total)],
         ['429 answers', fmtInt(tooMany)],
         ['most requests in any 1-second window, as received by the API', `${peak.max} (limit ${o.rate})`],
-        ['most requests in any 1-second window, as sent (api_requests)', `${sentPeak.max} (limit ${o.rate})`],
+        ['most attempts started in any 1-second window (api_requests)', String(sentPeak.max)],
         [
           `gaps under half the ${(1000 / o.rate).toFixed(0)} ms slot interval (late timers)`,
           `${smallGaps} of ${gaps.length}, smallest ${Math.min(...gaps).toFixed(1)} ms`,
         ],
         [`horses enriched (of ${fmtInt(jobs)} queued)`, fmtInt(done?.n ?? 0)],
+        ['scheduling priority of the simulator (nice)', simulatorPriority],
         ['worker exit codes / peak RSS', exits.map((e) => `${e.code} / ${fmtMb(e.peakRss)}`).join(', ')],
       ],
     );
@@ -112,7 +134,7 @@ async function run(o: RateLimitOptions): Promise<boolean> {
         measured: `max ${peak.max}`,
         ok: peak.max <= o.rate,
       },
-      { target: 'budget used >= 97%', measured: fmtPct(use), ok: use >= 0.97 },
+      { target: `budget used >= ${o.minUse}%`, measured: fmtPct(use), ok: use * 100 >= o.minUse },
       {
         target: 'workers exited cleanly',
         measured: exits.map((e) => e.code).join(', '),
@@ -122,10 +144,11 @@ async function run(o: RateLimitOptions): Promise<boolean> {
     ];
     const ok = printChecks(checks);
     printRatio(
-      `rate-limit: ${fmtPct(use)} of the ${o.rate}/s budget used, ${tooMany} x 429 (target >= 97%, 0)`,
+      `rate-limit: ${fmtPct(use)} of the ${o.rate}/s budget used, ${tooMany} x 429 (target >= ${o.minUse}%, 0)`,
     );
     return ok;
   } finally {
+    setPriority(originalPriority);
     await sim.close();
     await db.drop();
   }
@@ -140,6 +163,12 @@ export const rateLimit: Benchmark = {
       .option('--rate <n>', 'requests per second of the API and of the kit', positiveInt, 20)
       .option('--workers <n>', 'worker processes', positiveInt, 4)
       .option('--concurrency <n>', 'jobs at once per worker process', positiveInt, 4)
-      .option('--warmup <n>', 'seconds after the first request before the window starts', positiveInt, 2),
+      .option('--warmup <n>', 'seconds after the first request before the window starts', positiveInt, 2)
+      .option(
+        '--min-use <pct>',
+        'budget use target: 97 on a quiet machine, 95 with both cores busy',
+        positiveInt,
+        97,
+      ),
   run: (opts) => run(opts as unknown as RateLimitOptions),
 };

@@ -282,9 +282,7 @@ function toDatabaseClockBound(sql: Sql, at: number): number | null {
 
 export type Verdict =
   /** entry: the log entry (text, microseconds); stampMs: the admission's time on the database clock. */
-  | { kind: 'sent'; entry: string; stampMs: number }
-  | { kind: 'full'; waitMs: number }
-  | { kind: 'paused' };
+  { kind: 'sent'; entry: string; stampMs: number } | { kind: 'full'; waitMs: number } | { kind: 'paused' };
 
 /**
  * (Exported for the tests.) One autocommit statement under the bucket row's lock: admits the send if the
