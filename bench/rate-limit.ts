@@ -7,6 +7,7 @@
 import { getPriority, setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import type { Sql } from '../src/db.ts';
 import { type Benchmark, positiveInt } from './lib/benchmark.ts';
 import { createBenchDatabase } from './lib/db.ts';
 import { startBenchSimulator, workerEnv } from './lib/racing.ts';
@@ -40,6 +41,31 @@ export function maxPerSecond(sorted: readonly number[]): { max: number; at: numb
     if (hi - lo + 1 > best.max) best = { max: hi - lo + 1, at: sorted[lo]! };
   }
   return best;
+}
+
+/**
+ * The limiter's log as it goes: every entry that has become a send time (not a pending one, which lies in
+ * the future). An entry stays in the log for a window (1010 ms), so reading it every 200 ms sees them all.
+ */
+function watchRecordedSends(sql: Sql): { stop(): Promise<number[]> } {
+  const seen = new Set<number>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const rows = await sql<{ t: number }[]>`
+        select (extract(epoch from t) * 1000)::float8 as t
+        from rate_limit_slots, unnest(recent_sends) t where t <= clock_timestamp()`;
+      for (const r of rows) seen.add(r.t);
+      await sleep(200);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return [...seen].sort((a, b) => a - b);
+    },
+  };
 }
 
 /**
@@ -83,9 +109,11 @@ async function run(o: RateLimitOptions): Promise<boolean> {
     const first = sim.stats().arrivals[0]!;
     const from = first + o.warmup * 1000;
     const to = from + o.seconds * 1000;
+    const recorded = watchRecordedSends(db.sql);
     await sleep(Math.max(0, to - Date.now()) + 200);
     for (const w of workers) w.stop();
     const exits = await Promise.all(workers.map((w) => w.done));
+    const kitSends = await recorded.stop();
     const stats = sim.stats();
     const arrivals = [...stats.arrivals].sort((a, b) => a - b);
     const tooMany = stats.byStatus['429'] ?? 0;
@@ -104,6 +132,7 @@ async function run(o: RateLimitOptions): Promise<boolean> {
     const sent = await db.sql<{ t: number }[]>`
       select extract(epoch from requested_at)::float8 * 1000 as t from api_requests order by requested_at`;
     const sentPeak = maxPerSecond(sent.map((r) => r.t));
+    const kitPeak = maxPerSecond(kitSends);
     const [done] = await db.sql<{ n: number }[]>`
       select count(*)::int as n from ra_horses where enrichment_status is not null`;
 
@@ -118,6 +147,10 @@ async function run(o: RateLimitOptions): Promise<boolean> {
         ['429 answers', fmtInt(tooMany)],
         ['most requests in any 1-second window, as received by the API', `${peak.max} (limit ${o.rate})`],
         ['most attempts started in any 1-second window (api_requests)', String(sentPeak.max)],
+        [
+          'most sends in any 1-second window, as the limiter recorded them (upper bounds)',
+          `${kitPeak.max} of ${kitSends.length} recorded`,
+        ],
         [
           `gaps under half the ${(1000 / o.rate).toFixed(0)} ms slot interval (late timers)`,
           `${smallGaps} of ${gaps.length}, smallest ${Math.min(...gaps).toFixed(1)} ms`,
