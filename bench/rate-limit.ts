@@ -4,7 +4,7 @@
 // 97% of the budget used over the measured window on a quiet machine (95% with both cores busy), zero 429
 // answers, no 1-second window over the budget as the API receives requests.
 // The baseline is the budget itself: rate x seconds requests.
-import { getPriority, setPriority } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { Sql } from '../src/db.ts';
@@ -71,24 +71,37 @@ function watchRecordedSends(sql: Sql): { stop(): Promise<number[]> } {
 /**
  * The simulator stands for the API, which runs on another machine: this machine's load must not delay
  * its arrival stamps (a stamp d ms late makes the window it closes d ms shorter, and the simulator answers
- * 429 on those stamps). So the benchmark process, where the simulator runs, gets a higher scheduling
- * priority once the workers are started (they would inherit it); the workers and PostgreSQL keep the
- * normal one. Needs root (CAP_SYS_NICE); without it the run says so and goes on.
+ * 429 on those stamps). So the benchmark process's main thread, where the simulator runs, is given a
+ * real-time scheduling class (SCHED_FIFO, via chrt) once the workers are started (they would inherit it);
+ * the workers and PostgreSQL keep the normal one. Needs root; without it the run says so and goes on.
  */
-const originalPriority = getPriority();
-function raiseSimulatorPriority(): string {
-  try {
-    setPriority(-10);
-    return `${getPriority()} (workers and PostgreSQL ${originalPriority})`;
-  } catch {
-    return `${originalPriority}, not raised (needs root): arrival stamps include this machine's scheduling delays`;
+function raiseSimulatorPriority(): { label: string; restore(): void } {
+  const pid = String(process.pid);
+  const fifo = spawnSync('chrt', ['--fifo', '--pid', '10', pid], { stdio: 'ignore' });
+  if (fifo.status === 0) {
+    return {
+      label: 'real-time (SCHED_FIFO 10); workers and PostgreSQL normal',
+      restore: () => spawnSync('chrt', ['--other', '--pid', '0', pid], { stdio: 'ignore' }),
+    };
   }
+  return {
+    label: "normal, not raised (needs root and chrt): arrival stamps include this machine's delays",
+    restore: () => {},
+  };
+}
+
+/** How much later than the limiter's recorded send time each request reached the simulator (sorted pairs). */
+function arrivalLag(arrivals: readonly number[], recorded: readonly number[]): string {
+  if (arrivals.length !== recorded.length) return `not paired (${arrivals.length} arrivals)`;
+  const lags = arrivals.map((t, i) => t - recorded[i]!);
+  return `${Math.min(...lags).toFixed(1)} to ${Math.max(...lags).toFixed(1)} ms`;
 }
 
 async function run(o: RateLimitOptions): Promise<boolean> {
   printMachine();
   const sim = await startBenchSimulator(o.rate);
   const db = await createBenchDatabase('rate_limit');
+  let simulatorPriority: ReturnType<typeof raiseSimulatorPriority> | undefined;
   try {
     // Work for about twice the budget: enrich_horse jobs, one API call and a small write each, so that
     // the budget and not the database is what limits the run.
@@ -103,7 +116,7 @@ async function run(o: RateLimitOptions): Promise<boolean> {
     const workers = Array.from({ length: o.workers }, () =>
       spawnWorker(['--concurrency', String(o.concurrency)], env),
     );
-    const simulatorPriority = raiseSimulatorPriority();
+    simulatorPriority = raiseSimulatorPriority();
     // The window starts warmup seconds after the first request reached the API.
     while (sim.stats().arrivals.length === 0) await sleep(20);
     const first = sim.stats().arrivals[0]!;
@@ -156,7 +169,8 @@ async function run(o: RateLimitOptions): Promise<boolean> {
           `${smallGaps} of ${gaps.length}, smallest ${Math.min(...gaps).toFixed(1)} ms`,
         ],
         [`horses enriched (of ${fmtInt(jobs)} queued)`, fmtInt(done?.n ?? 0)],
-        ['scheduling priority of the simulator (nice)', simulatorPriority],
+        ['scheduling of the simulator', simulatorPriority.label],
+        ['arrival - recorded send time, per request', arrivalLag(arrivals, kitSends)],
         ['worker exit codes / peak RSS', exits.map((e) => `${e.code} / ${fmtMb(e.peakRss)}`).join(', ')],
       ],
     );
@@ -181,7 +195,7 @@ async function run(o: RateLimitOptions): Promise<boolean> {
     );
     return ok;
   } finally {
-    setPriority(originalPriority);
+    simulatorPriority?.restore();
     await sim.close();
     await db.drop();
   }
