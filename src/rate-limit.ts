@@ -197,6 +197,7 @@ async function admitWhenFree(
   for (;;) {
     signal?.throwIfAborted();
     const issued = performance.now();
+    const issuedAt = Date.now();
     const verdict = await confirmSend(sql, bucket, limits, replacing, pendingMs);
     if (verdict.kind === 'paused') return undefined;
     if (verdict.kind === 'full') {
@@ -204,7 +205,7 @@ async function admitWhenFree(
       await abortableSleep(verdict.waitMs, signal);
       continue;
     }
-    noteClockOffset(sql, issued, verdict.stampMs);
+    noteClockOffset(sql, issuedAt, verdict.stampMs);
     // The entry's bound holds only if the send starts soon: after a long stall, admit again.
     if (performance.now() - issued <= START_WITHIN_MS) return { entry: verdict.entry, issued };
     replacing = verdict.entry;
@@ -213,6 +214,7 @@ async function admitWhenFree(
 
 // The send this async context is making, so that undici's diagnostics events find it.
 interface TrackedSend {
+  /** Date.now() right after the request was written. */
   writtenAt?: number;
   onWritten?: (() => void) | undefined;
 }
@@ -229,7 +231,7 @@ subscribe('undici:request:bodySent', (message) => {
   const request = (message as { request?: object }).request;
   const tracked = request && undiciRequests.get(request);
   if (!tracked || tracked.writtenAt !== undefined) return;
-  tracked.writtenAt = performance.now();
+  tracked.writtenAt = Date.now();
   tracked.onWritten?.();
 });
 
@@ -260,24 +262,26 @@ async function confirmSent(
 }
 
 // Lower bounds of (this process's clock - the database's clock) from recent admissions, per client: an
-// admission's stamp lies between its issue and its answer, so local - database >= issue - stamp. Only the
-// last seconds count, so that a drift between the clocks cannot build up.
+// admission's stamp lies between its issue and its answer, so local - database >= issue - stamp. Both are
+// wall clocks (Date.now, clock_timestamp): a monotonic local clock would drift from a wall clock that NTP
+// slews (up to 0.5 ms a second) and the bound would slip. Only the last seconds count, so that a drift
+// between two machines' clocks cannot build up.
 const clockSamples = new WeakMap<Sql, { at: number; low: number }[]>();
-const CLOCK_SAMPLE_MS = 30_000;
+const CLOCK_SAMPLE_MS = 10_000;
 
-function noteClockOffset(sql: Sql, issued: number, stampMs: number): void {
-  const now = performance.now();
+function noteClockOffset(sql: Sql, issuedAt: number, stampMs: number): void {
+  const now = Date.now();
   const recent = (clockSamples.get(sql) ?? []).filter((x) => now - x.at < CLOCK_SAMPLE_MS);
-  recent.push({ at: now, low: performance.timeOrigin + issued - stampMs });
+  recent.push({ at: now, low: issuedAt - stampMs });
   clockSamples.set(sql, recent.slice(-64));
 }
 
-/** An upper bound of the database's clock at local time `at` (ms since the epoch), or null without samples. */
+/** An upper bound of the database's clock at local time `at` (Date.now()), or null without samples. */
 function toDatabaseClockBound(sql: Sql, at: number): number | null {
   const samples = clockSamples.get(sql);
   if (!samples?.length) return null;
   const offsetLow = Math.max(...samples.map((x) => x.low));
-  return performance.timeOrigin + at - offsetLow;
+  return at + 1 - offsetLow; // + 1: Date.now() is truncated to the millisecond
 }
 
 export type Verdict =
