@@ -1,10 +1,13 @@
 // Rate-limit use: 4 worker processes (`node src/cli/worker.ts --concurrency 4`, each its own process)
 // against the simulator limited to 20 requests/s, the kit configured with RACING_API_RATE_PER_SEC=20,
-// with far more queued work than the budget allows (enrich_horse jobs). Targets (issue 5): at least
-// 97% of the budget used over the measured window, zero 429 answers, no 1-second window over the budget.
+// with far more queued work than the budget allows (enrich_horse jobs). Targets (issues 5 and 13): at least
+// 97% of the budget used over the measured window on a quiet machine (95% with both cores busy), zero 429
+// answers, no 1-second window over the budget as the API receives requests.
 // The baseline is the budget itself: rate x seconds requests.
+import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import type { Sql } from '../src/db.ts';
 import { type Benchmark, positiveInt } from './lib/benchmark.ts';
 import { createBenchDatabase } from './lib/db.ts';
 import { startBenchSimulator, workerEnv } from './lib/racing.ts';
@@ -26,6 +29,7 @@ interface RateLimitOptions {
   workers: number;
   concurrency: number;
   warmup: number;
+  minUse: number;
 }
 
 /** The most arrivals inside any window [t, t + 1000 ms) over sorted timestamps (two pointers). */
@@ -39,10 +43,65 @@ export function maxPerSecond(sorted: readonly number[]): { max: number; at: numb
   return best;
 }
 
+/**
+ * The limiter's log as it goes: every entry that has become a send time (not a pending one, which lies in
+ * the future). An entry stays in the log for a window (1010 ms), so reading it every 200 ms sees them all.
+ */
+function watchRecordedSends(sql: Sql): { stop(): Promise<number[]> } {
+  const seen = new Set<number>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const rows = await sql<{ t: number }[]>`
+        select (extract(epoch from t) * 1000)::float8 as t
+        from rate_limit_slots, unnest(recent_sends) t where t <= clock_timestamp()`;
+      for (const r of rows) seen.add(r.t);
+      await sleep(200);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return [...seen].sort((a, b) => a - b);
+    },
+  };
+}
+
+/**
+ * The simulator stands for the API, which runs on another machine: this machine's load must not delay
+ * its arrival stamps (a stamp d ms late makes the window it closes d ms shorter, and the simulator answers
+ * 429 on those stamps). So the benchmark process's main thread, where the simulator runs, is given a
+ * real-time scheduling class (SCHED_FIFO, via chrt) once the workers are started (they would inherit it);
+ * the workers and PostgreSQL keep the normal one. Needs root; without it the run says so and goes on.
+ */
+function raiseSimulatorPriority(): { label: string; restore(): void } {
+  const pid = String(process.pid);
+  const fifo = spawnSync('chrt', ['--fifo', '--pid', '10', pid], { stdio: 'ignore' });
+  if (fifo.status === 0) {
+    return {
+      label: 'real-time (SCHED_FIFO 10); workers and PostgreSQL normal',
+      restore: () => spawnSync('chrt', ['--other', '--pid', '0', pid], { stdio: 'ignore' }),
+    };
+  }
+  return {
+    label: "normal, not raised (needs root and chrt): arrival stamps include this machine's delays",
+    restore: () => {},
+  };
+}
+
+/** How much later than the limiter's recorded send time each request reached the simulator (sorted pairs). */
+function arrivalLag(arrivals: readonly number[], recorded: readonly number[]): string {
+  if (arrivals.length !== recorded.length) return `not paired (${arrivals.length} arrivals)`;
+  const lags = arrivals.map((t, i) => t - recorded[i]!);
+  return `${Math.min(...lags).toFixed(1)} to ${Math.max(...lags).toFixed(1)} ms`;
+}
+
 async function run(o: RateLimitOptions): Promise<boolean> {
   printMachine();
   const sim = await startBenchSimulator(o.rate);
   const db = await createBenchDatabase('rate_limit');
+  let simulatorPriority: ReturnType<typeof raiseSimulatorPriority> | undefined;
   try {
     // Work for about twice the budget: enrich_horse jobs, one API call and a small write each, so that
     // the budget and not the database is what limits the run.
@@ -57,14 +116,17 @@ async function run(o: RateLimitOptions): Promise<boolean> {
     const workers = Array.from({ length: o.workers }, () =>
       spawnWorker(['--concurrency', String(o.concurrency)], env),
     );
+    simulatorPriority = raiseSimulatorPriority();
     // The window starts warmup seconds after the first request reached the API.
     while (sim.stats().arrivals.length === 0) await sleep(20);
     const first = sim.stats().arrivals[0]!;
     const from = first + o.warmup * 1000;
     const to = from + o.seconds * 1000;
+    const recorded = watchRecordedSends(db.sql);
     await sleep(Math.max(0, to - Date.now()) + 200);
     for (const w of workers) w.stop();
     const exits = await Promise.all(workers.map((w) => w.done));
+    const kitSends = await recorded.stop();
     const stats = sim.stats();
     const arrivals = [...stats.arrivals].sort((a, b) => a - b);
     const tooMany = stats.byStatus['429'] ?? 0;
@@ -78,11 +140,12 @@ async function run(o: RateLimitOptions): Promise<boolean> {
     // (2% of the 1000/rate ms interval) the scheduling noise of this machine ate.
     const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
     const smallGaps = gaps.filter((g) => g < (1000 / o.rate) * 0.5).length;
-    // The same check on the sending side: the kit's audit rows (attempt start = requested_at, database
-    // clock). Bunching seen by the API but not here happened between send and the simulator's handler.
+    // The kit's audit rows (requested_at: when the attempt started, database clock), for comparison: an
+    // attempt starts after its admission and its request leaves later still, so bunched starts are no breach.
     const sent = await db.sql<{ t: number }[]>`
       select extract(epoch from requested_at)::float8 * 1000 as t from api_requests order by requested_at`;
     const sentPeak = maxPerSecond(sent.map((r) => r.t));
+    const kitPeak = maxPerSecond(kitSends);
     const [done] = await db.sql<{ n: number }[]>`
       select count(*)::int as n from ra_horses where enrichment_status is not null`;
 
@@ -96,12 +159,18 @@ async function run(o: RateLimitOptions): Promise<boolean> {
         ['all requests of the run (incl. warm-up and shutdown)', fmtInt(stats.total)],
         ['429 answers', fmtInt(tooMany)],
         ['most requests in any 1-second window, as received by the API', `${peak.max} (limit ${o.rate})`],
-        ['most requests in any 1-second window, as sent (api_requests)', `${sentPeak.max} (limit ${o.rate})`],
+        ['most attempts started in any 1-second window (api_requests)', String(sentPeak.max)],
+        [
+          'most sends in any 1-second window, as the limiter recorded them (upper bounds)',
+          `${kitPeak.max} of ${kitSends.length} recorded`,
+        ],
         [
           `gaps under half the ${(1000 / o.rate).toFixed(0)} ms slot interval (late timers)`,
           `${smallGaps} of ${gaps.length}, smallest ${Math.min(...gaps).toFixed(1)} ms`,
         ],
         [`horses enriched (of ${fmtInt(jobs)} queued)`, fmtInt(done?.n ?? 0)],
+        ['scheduling of the simulator', simulatorPriority.label],
+        ['arrival - recorded send time, per request', arrivalLag(arrivals, kitSends)],
         ['worker exit codes / peak RSS', exits.map((e) => `${e.code} / ${fmtMb(e.peakRss)}`).join(', ')],
       ],
     );
@@ -112,7 +181,7 @@ async function run(o: RateLimitOptions): Promise<boolean> {
         measured: `max ${peak.max}`,
         ok: peak.max <= o.rate,
       },
-      { target: 'budget used >= 97%', measured: fmtPct(use), ok: use >= 0.97 },
+      { target: `budget used >= ${o.minUse}%`, measured: fmtPct(use), ok: use * 100 >= o.minUse },
       {
         target: 'workers exited cleanly',
         measured: exits.map((e) => e.code).join(', '),
@@ -122,10 +191,11 @@ async function run(o: RateLimitOptions): Promise<boolean> {
     ];
     const ok = printChecks(checks);
     printRatio(
-      `rate-limit: ${fmtPct(use)} of the ${o.rate}/s budget used, ${tooMany} x 429 (target >= 97%, 0)`,
+      `rate-limit: ${fmtPct(use)} of the ${o.rate}/s budget used, ${tooMany} x 429 (target >= ${o.minUse}%, 0)`,
     );
     return ok;
   } finally {
+    simulatorPriority?.restore();
     await sim.close();
     await db.drop();
   }
@@ -140,6 +210,12 @@ export const rateLimit: Benchmark = {
       .option('--rate <n>', 'requests per second of the API and of the kit', positiveInt, 20)
       .option('--workers <n>', 'worker processes', positiveInt, 4)
       .option('--concurrency <n>', 'jobs at once per worker process', positiveInt, 4)
-      .option('--warmup <n>', 'seconds after the first request before the window starts', positiveInt, 2),
+      .option('--warmup <n>', 'seconds after the first request before the window starts', positiveInt, 2)
+      .option(
+        '--min-use <pct>',
+        'budget use target: 97 on a quiet machine, 95 with both cores busy',
+        positiveInt,
+        97,
+      ),
   run: (opts) => run(opts as unknown as RateLimitOptions),
 };

@@ -1,37 +1,39 @@
 // The account-wide rate limit of The Racing API, kept in PostgreSQL so that every worker process on every
 // machine draws from one budget (the limit belongs to the account, not to a process). The requirement: no
-// 1-second window ever holds more requests than the budget, counted on the times requests actually leave.
+// 1-second window, as the API receives requests, ever holds more than the budget, however late this
+// process's event loop or timers run.
 //
-// Two steps per request, one autocommit statement each, never a transaction held while waiting:
+// The log (rate_limit_slots.recent_sends) holds, for every send of the last window, an UPPER BOUND of the
+// time it left this machine. A send is admitted only if fewer than window_limit entries lie after
+// now - window_ms. That is enough: take any window_limit + 1 sends that the API saw within one second and
+// the one among them admitted last, at stamp S. It leaves after S, so each of the others left less than a
+// second before S at the earliest, and its entry (an upper bound) lies after S - 1000 ms: all were counted,
+// and the last one was not admitted. Lateness anywhere (a timer, a blocked event loop, a process put off
+// the CPU between admission and send) only delays a send, never makes an entry too early.
 //
+// Three autocommit statements per request, never a transaction held while waiting:
 // 1. Pacing (rate_limit_slots.next_slot). One upsert hands the caller greatest(next_slot, now) and moves
 //    next_slot one interval on; the caller sleeps until its slot. This spreads the callers of all workers
-//    out so they do not all rush the check below at once. It guarantees nothing by itself: a caller whose
-//    timer fires late (busy CPU, blocked event loop) would bunch with the callers after it.
-// 2. Confirmation (rate_limit_slots.recent_sends), right before the send. Under the bucket row's lock, it
-//    admits the send only if fewer than window_limit sends of the bucket were confirmed within the last
-//    window_ms, and records this one at clock_timestamp() (taken once the lock is held, so the log is in
-//    lock order and sorted). Otherwise it returns how long until the oldest send in the window expires, and
-//    the caller sleeps and asks again. So a late caller delays itself, not the budget: whatever the timers
-//    do, no window_ms window of confirmed sends holds more than window_limit of them.
+//    out so that they do not all rush the admission at once; it guarantees nothing by itself.
+// 2. Admission, under the bucket row's lock (the window check above). The entry is recorded as the stamp
+//    plus sendWithinMs: the latest time the request can leave (the caller gives up on a send that has not
+//    left by then), so the entry is an upper bound even if the process dies before step 3.
+// 3. Confirmation, right after the request has been handed to the socket (undici's request:bodySent
+//    diagnostics event, tied to this send through AsyncLocalStorage): the entry is replaced by the least of
+//    the database's clock at that statement and the local send time on the database clock (bounded through
+//    the offset of the clocks seen by earlier admissions). Without the event (another HTTP client), the
+//    time the send settled is used: later, still an upper bound.
 //
-// What remains between the database and the API is the time from the confirmation to the request reaching
-// the API (the statement's commit and answer, the event loop, the network). Two allowances cover it:
-// - window_ms is 1000 x (1 + margin / 2): confirmed sends window_limit apart are at least 1000 ms plus
-//   margin x 500 ms apart (10 ms at the default 2%), which the API still sees as under the limit as long as
-//   each request reaches it within that much of its confirmation;
-// - a confirmation whose round trip took longer than half of that slack (the event loop was blocked while
-//   its answer waited, or the lock queue was long) is not trusted: the caller re-stamps it (replaces its
-//   entry by a fresh one, window checked again) before sending. Its entry can only have been recorded
-//   after the statement was issued, so the send leaves at most that long after its recorded time.
-// The pacing interval is 1000 / rate x (1 + margin), a bit wider than window_ms / window_limit, so that a
-// caller on time rarely finds the window still full because the caller one budget earlier was a few ms
-// late: the other half of the margin absorbs that jitter. The margin thus costs margin of the budget (98%
-// at the default 2%); the guarantee does not depend on it, only the transport allowance does.
+// window_ms is 1000 x (1 + margin / 2): the half margin covers what the kit cannot see, jitter of the
+// network between this machine and the API. The pacing interval, 1000 / rate x (1 + margin), leaves the
+// other half for the callers' own jitter, so that a caller on time rarely finds the window still full.
+// The margin thus costs margin of the budget (98% at the default 2%); the bound above does not depend on it.
 //
 // Budgets are whole requests per second: a rate of 20 allows 20 sends in any window; a fractional rate
 // above 1 is rounded down (2.5 -> 2 per second), and a rate below 1 allows 1 send per 1000 / rate ms.
 // All times are the database's clock, so clock skew between machines does not matter.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { subscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CONFIG_DEFAULTS, type Endpoint, type RacingApiConfig } from './config.ts';
@@ -50,22 +52,17 @@ export interface RateBucket {
 
 /** What the database enforces for a bucket, in ms on its clock. */
 export interface BucketLimits {
-  /** At most this many confirmed sends... */
+  /** At most this many sends... */
   windowLimit: number;
   /** ...within any window this long. */
   windowMs: number;
   /** Spacing of the pacing slots. */
   intervalMs: number;
-  /** A confirmation that comes back longer than this after its stamp is re-stamped before the send. */
-  maxSendDelayMs: number;
 }
 
 export const SHARED_BUCKET_KEY = 'racing_api';
 
-/**
- * Thrown by acquireSlot when the request cannot be sent within bounds: the queue of slots is longer than
- * maxWaitMs, or the confirmations keep coming back too late to be trusted. Reschedule the job.
- */
+/** Thrown by acquireSlot when the queue of slots is longer than maxWaitMs. Reschedule the job. */
 export class RateLimitBacklogError extends Error {
   readonly waitMs: number;
   constructor(message: string, waitMs: number) {
@@ -94,179 +91,247 @@ export function bucketLimits(bucket: RateBucket): BucketLimits {
   const margin = bucket.safetyMargin ?? CONFIG_DEFAULTS.rateSafetyMargin;
   const windowLimit = rate >= 1 ? Math.floor(rate) : 1;
   const spanMs = rate >= 1 ? 1000 : 1000 / rate; // windowLimit requests per spanMs is the budget
-  const slackMs = (spanMs * margin) / 2;
   return {
     windowLimit,
-    windowMs: spanMs + slackMs,
+    windowMs: spanMs * (1 + margin / 2),
     intervalMs: (spanMs * (1 + margin)) / windowLimit,
-    // Half the transport allowance; at least 1 ms so that a zero margin cannot re-stamp for ever.
-    maxSendDelayMs: Math.max(1, slackMs / 2),
   };
 }
 
-// Consecutive confirmations that came back too late before acquireSlot gives up (the process is starved).
-const MAX_RESTAMPS = 10;
+export interface SendOptions {
+  signal?: AbortSignal;
+  /**
+   * The send gives up (its own timeout) if the request has not left within this long of being called:
+   * the admission's entry is stamp + this + a second, the latest time the request can leave.
+   */
+  sendWithinMs?: number;
+  /** Runs between the slot's wait and the admission: lets tests stand in for a caller woken late. */
+  beforeAdmit?: () => Promise<void>;
+}
 
-export interface AcquireOptions {
-  /** Runs between the slot's wait and the confirmation: lets tests stand in for a caller woken late. */
-  beforeConfirm?: () => Promise<void>;
-  /** This process may still be starting up (a worker): see startupAllowanceMs. */
-  startingProcess?: boolean;
+const DEFAULT_SEND_WITHIN_MS = 60_000;
+// An admission older than this (local clock) when its send is about to start is taken again: the entry's
+// bound assumes the send starts within this long.
+const START_WITHIN_MS = 1_000;
+
+/** What one admitted send did: its value, and the send time recorded for it (ms since the epoch, database clock). */
+export interface SentWithSlot<T> {
+  value: T;
+  sentAtMs: number;
 }
 
 /**
- * Resolves when this caller may send one request of the bucket, right now: its slot has come and its send
- * is confirmed in the bucket's window. The value is the confirmed send time (ms since the epoch, database
- * clock). Aborting the signal rejects with its reason.
+ * Waits for this caller's slot, admits the send in the bucket's window, runs `send` (which must make at
+ * most one request, through fetch/undici for the tightest record) and records when the request left.
+ * Aborting the signal rejects with its reason. `send`'s own errors are passed on once the send is recorded.
+ */
+export async function sendWithSlot<T>(
+  sql: Sql,
+  bucket: RateBucket,
+  send: () => Promise<T>,
+  options: SendOptions = {},
+): Promise<SentWithSlot<T>> {
+  const { signal } = options;
+  const limits = bucketLimits(bucket);
+  const pendingMs = (options.sendWithinMs ?? DEFAULT_SEND_WITHIN_MS) + START_WITHIN_MS;
+  let admission: Admitted | undefined;
+  while (!admission) {
+    signal?.throwIfAborted();
+    const waitMs = await takeSlot(sql, bucket, limits);
+    if (waitMs > 0) await abortableSleep(waitMs, signal);
+    await options.beforeAdmit?.();
+    admission = await admitWhenFree(sql, bucket, limits, pendingMs, signal);
+    // undefined: paused by a 429 (or the row was deleted) since the slot was taken; queue behind the pause.
+  }
+  const admitted = admission;
+  const tracked: TrackedSend = {};
+  let confirmed: Promise<number> | undefined;
+  const confirmOnce = () => {
+    confirmed ??= confirmSent(sql, bucket, admitted.entry, tracked.writtenAt);
+    return confirmed;
+  };
+  tracked.onWritten = () => void confirmOnce().catch(() => {});
+  let value: T;
+  try {
+    value = await sendContext.run(tracked, send);
+  } finally {
+    // Whether or not the request left, the entry becomes a send time (an upper bound of it).
+    tracked.onWritten = undefined;
+    await confirmOnce();
+  }
+  return { value, sentAtMs: await confirmOnce() };
+}
+
+/**
+ * Resolves when this caller may send one request of the bucket, right now, and records the send as made
+ * at once: for callers that send nothing through undici (tests). The value is the recorded send time.
  */
 export async function acquireSlot(
   sql: Sql,
   bucket: RateBucket,
   signal?: AbortSignal,
-  options: AcquireOptions = {},
+  options: Omit<SendOptions, 'signal'> = {},
 ): Promise<number> {
-  const limits = bucketLimits(bucket);
-  for (;;) {
-    signal?.throwIfAborted();
-    const waitMs = await takeSlot(sql, bucket, limits);
-    if (waitMs > 0) await abortableSleep(waitMs, signal);
-    await options.beforeConfirm?.();
-    const extraMs = options.startingProcess ? startupAllowanceMs() : 0;
-    const sentAtMs = await confirmWhenFree(sql, bucket, limits, extraMs, signal);
-    if (sentAtMs !== undefined) return sentAtMs;
-    // Paused by a 429 (or the row was deleted) since the slot was taken: queue again behind the pause.
-  }
+  const sent = await sendWithSlot(sql, bucket, async () => undefined, {
+    ...options,
+    ...(signal ? { signal } : {}),
+  });
+  return sent.sentAtMs;
 }
 
-/** Confirms the send (its time), waiting for the window as needed; undefined when paused: take a new slot. */
-async function confirmWhenFree(
+interface Admitted {
+  entry: string;
+  /** This process's clock when the admission was issued. */
+  issued: number;
+}
+
+/** Admits the send, waiting for the window as needed; undefined when paused: take a new slot. */
+async function admitWhenFree(
   sql: Sql,
   bucket: RateBucket,
   limits: BucketLimits,
-  extraMs: number,
+  pendingMs: number,
   signal?: AbortSignal,
-): Promise<number | undefined> {
+): Promise<Admitted | undefined> {
   let replacing: string | null = null;
-  for (let restamps = 0; ; ) {
+  for (;;) {
     signal?.throwIfAborted();
     const issued = performance.now();
-    const verdict = await confirmSend(sql, bucket, limits, replacing, extraMs);
+    const issuedAt = Date.now();
+    const verdict = await confirmSend(sql, bucket, limits, replacing, pendingMs);
     if (verdict.kind === 'paused') return undefined;
     if (verdict.kind === 'full') {
       replacing = null; // the statement dropped it
       await abortableSleep(verdict.waitMs, signal);
       continue;
     }
-    const sinceStampMs = sinceStamp(sql, issued, verdict);
-    if (sinceStampMs <= limits.maxSendDelayMs) return verdict.sentAtMs;
-    // The answer arrived too long after the send was recorded: sending now could bunch with the send one
-    // budget later. Re-stamp instead (bounded: a process this starved gives the job back).
+    noteClockOffset(sql, issuedAt, verdict.stampMs);
+    // The entry's bound holds only if the send starts soon: after a long stall, admit again.
+    if (performance.now() - issued <= START_WITHIN_MS) return { entry: verdict.entry, issued };
     replacing = verdict.entry;
-    if (++restamps >= MAX_RESTAMPS) {
-      throw new RateLimitBacklogError(
-        `rate-limit confirmations on ${bucket.key} came back more than ${limits.maxSendDelayMs} ms after their stamp ${MAX_RESTAMPS} times in a row (last ${Math.round(sinceStampMs)} ms): the process or the database is too busy to send on time`,
-        0,
-      );
-    }
   }
 }
 
+// The send this async context is making, so that undici's diagnostics events find it.
+interface TrackedSend {
+  /** Date.now() right after the request was written. */
+  writtenAt?: number;
+  onWritten?: (() => void) | undefined;
+}
+const sendContext = new AsyncLocalStorage<TrackedSend>();
+const undiciRequests = new WeakMap<object, TrackedSend>();
+// request:create runs inside fetch's call (its async context); request:bodySent right after undici has
+// written the whole request to the socket (for a GET, the headers), when the bytes are in the kernel.
+subscribe('undici:request:create', (message) => {
+  const tracked = sendContext.getStore();
+  const request = (message as { request?: object }).request;
+  if (tracked && request) undiciRequests.set(request, tracked);
+});
+subscribe('undici:request:bodySent', (message) => {
+  const request = (message as { request?: object }).request;
+  const tracked = request && undiciRequests.get(request);
+  if (!tracked || tracked.writtenAt !== undefined) return;
+  tracked.writtenAt = Date.now();
+  tracked.onWritten?.();
+});
+
 /**
- * How long ago (at most) the database stamped this send, in ms. Two upper bounds, the smaller wins:
- * - the round trip minus the statement's wait for the row lock (the stamp came after both the issue of
- *   the statement and that wait);
- * - this process's clock against the stamp, through the offset between the clocks: every confirmation
- *   brackets its stamp between its issue and its answer, so local - database >= issue - stamp, and the
- *   largest such bound of the last seconds is kept per client. This one leaves out the time a statement
- *   queued behind others on its connection, which is not lateness of the send.
+ * Replaces the pending entry by the send's time: the database's clock now (after the send, since this
+ * statement is issued after it), or earlier when the local send time converts to an earlier bound.
+ * Returns the recorded time (ms since the epoch, database clock).
  */
-function sinceStamp(sql: Sql, issued: number, verdict: { sentAtMs: number; lockWaitMs: number }): number {
-  const answered = performance.now();
-  const origin = performance.timeOrigin;
-  const sample = { at: answered, low: origin + issued - verdict.sentAtMs };
-  const recent = (clockSamples.get(sql) ?? []).filter((x) => answered - x.at < CLOCK_SAMPLE_MS);
-  recent.push(sample);
-  clockSamples.set(sql, recent.slice(-64));
-  const offsetLow = Math.max(...recent.map((x) => x.low));
-  const byClock = origin + answered - (verdict.sentAtMs + offsetLow);
-  return Math.min(answered - issued - verdict.lockWaitMs, byClock);
+async function confirmSent(
+  sql: Sql,
+  bucket: RateBucket,
+  entry: string,
+  writtenAt: number | undefined,
+): Promise<number> {
+  const localBoundMs = writtenAt === undefined ? null : toDatabaseClockBound(sql, writtenAt);
+  const [row] = await sql<{ sent_at_ms: number }[]>`
+    with sent as (
+      select least(clock_timestamp(), to_timestamp(${localBoundMs}::float8 / 1000)) as at,
+             set_config('synchronous_commit', 'off', true) as async_commit
+    )
+    update rate_limit_slots s set
+      recent_sends = array(select case when t = ${entry}::text::timestamptz then sent.at else t end
+                           from unnest(s.recent_sends) t order by 1)
+    from sent
+    where s.key = ${bucket.key}
+    returning (extract(epoch from sent.at) * 1000)::float8 as sent_at_ms`;
+  return row?.sent_at_ms ?? Date.now();
 }
 
-// Lower bounds of (this process's clock - the database's clock) from recent confirmations, per client.
-// Only the last seconds count, so that a drift between the clocks cannot build up.
+// Lower bounds of (this process's clock - the database's clock) from recent admissions, per client: an
+// admission's stamp lies between its issue and its answer, so local - database >= issue - stamp. Both are
+// wall clocks (Date.now, clock_timestamp): a monotonic local clock would drift from a wall clock that NTP
+// slews (up to 0.5 ms a second) and the bound would slip. Only the last seconds count, so that a drift
+// between two machines' clocks cannot build up.
 const clockSamples = new WeakMap<Sql, { at: number; low: number }[]>();
-const CLOCK_SAMPLE_MS = 30_000;
+const CLOCK_SAMPLE_MS = 10_000;
 
-/**
- * A worker process that has just started reaches the API late for its first seconds, whatever the checks
- * above (measured: 20-75 ms after the confirmation with 4 worker processes booting on 2 busy cores, against
- * 2-7 ms later on): compiling and warming code competes for the CPU. Its sends then go into the log as this
- * much later than their stamp, about the latest time they reach the API, so that the sends after them keep
- * their distance. It costs some budget in those seconds only (entries 8% longer in the window).
- */
-function startupAllowanceMs(): number {
-  const now = performance.now();
-  firstConfirmAt ??= now;
-  return now - firstConfirmAt < STARTUP_PERIOD_MS ? STARTUP_ALLOWANCE_MS : 0;
+function noteClockOffset(sql: Sql, issuedAt: number, stampMs: number): void {
+  const now = Date.now();
+  const recent = (clockSamples.get(sql) ?? []).filter((x) => now - x.at < CLOCK_SAMPLE_MS);
+  recent.push({ at: now, low: issuedAt - stampMs });
+  clockSamples.set(sql, recent.slice(-64));
 }
-let firstConfirmAt: number | undefined;
-const STARTUP_PERIOD_MS = 3_000;
-const STARTUP_ALLOWANCE_MS = 80;
+
+/** An upper bound of the database's clock at local time `at` (Date.now()), or null without samples. */
+function toDatabaseClockBound(sql: Sql, at: number): number | null {
+  const samples = clockSamples.get(sql);
+  if (!samples?.length) return null;
+  const offsetLow = Math.max(...samples.map((x) => x.low));
+  return at + 1 - offsetLow; // + 1: Date.now() is truncated to the millisecond
+}
 
 export type Verdict =
-  /** lockWaitMs: how long the statement ran before the send was stamped (waiting for the row lock). */
-  | { kind: 'sent'; entry: string; sentAtMs: number; lockWaitMs: number }
-  | { kind: 'full'; waitMs: number }
-  | { kind: 'paused' };
+  /** entry: the log entry (text, microseconds); stampMs: the admission's time on the database clock. */
+  { kind: 'sent'; entry: string; stampMs: number } | { kind: 'full'; waitMs: number } | { kind: 'paused' };
 
 /**
- * (Exported for the tests.) One autocommit statement under the bucket row's lock: admits and records the
- * send if the window has room and the bucket is not paused, else says how long until it has room. The log
- * entry is the stamp plus extraMs (the latest time the request may reach the API, see coldAllowanceMs);
- * the window counts entries after now - window_ms. `replacing` (an entry this caller recorded before) is
- * taken out of the log first.
+ * (Exported for the tests.) One autocommit statement under the bucket row's lock: admits the send if the
+ * window has room and the bucket is not paused, recording it as stamp + pendingMs (the latest time it may
+ * leave, replaced once it has); else says how long until the window may have room. The window counts the
+ * entries after now - window_ms, pending ones (in the future) included. `replacing` (an entry this caller
+ * recorded before) is taken out of the log first.
  */
 export async function confirmSend(
   sql: Sql,
   bucket: RateBucket,
   limits: BucketLimits,
   replacing: string | null,
-  extraMs = 0,
+  pendingMs = 0,
 ): Promise<Verdict> {
-  const { windowLimit, windowMs } = limits;
+  const { windowLimit, windowMs, intervalMs } = limits;
   // `locked` takes the row lock and reads its latest version (SELECT ... FOR UPDATE waits for a concurrent
-  // confirmation to commit, then returns the row as that one left it); `now` is read after the lock is
-  // held. The UPDATE writes values computed from that locked version only, so concurrent confirmations
+  // statement to commit, then returns the row as that one left it); `now` is read after the lock is
+  // held. The UPDATE writes values computed from that locked version only, so concurrent admissions
   // are serialised and none is lost (the concurrent-caller test checks the count).
   // The commit is asynchronous (no WAL flush while the row lock is held and the caller waits): a lost
   // record after a database crash only forgets sends of the last moment, which is harmless here.
   // `replacing` goes in as text: postgres.js would round a timestamptz parameter to the millisecond.
+  // When the entry that decides the wait is still pending (in the future), its send time is not known
+  // yet: the caller asks again after one interval.
   const rows = await sql<
-    {
-      admitted: boolean;
-      paused: boolean;
-      entry: string;
-      sent_at_ms: number;
-      waited_ms: number;
-      wait_ms: number;
-    }[]
+    { admitted: boolean; paused: boolean; entry: string; stamp_ms: number; wait_ms: number }[]
   >`
     with locked as materialized (
       select recent_sends, paused_until from rate_limit_slots where key = ${bucket.key} for update
     ), stamped as materialized (
-      select clock_timestamp() as now, statement_timestamp() as started, recent_sends, paused_until,
+      select clock_timestamp() as now, recent_sends, paused_until,
              set_config('synchronous_commit', 'off', true) as async_commit
       from locked
     ), log as (
-      select now, started, paused_until is not null and paused_until > now as paused,
+      select now, paused_until is not null and paused_until > now as paused,
              array(select t from unnest(recent_sends) t
                    where t > now - make_interval(secs => ${windowMs}::float8 / 1000)
                      and t is distinct from ${replacing}::text::timestamptz
                    order by t) as sends
       from stamped
     ), verdict as (
-      select now, started, paused, sends, not paused and cardinality(sends) < ${windowLimit}::int as admitted,
-             now + make_interval(secs => ${extraMs}::float8 / 1000) as entry
+      select now, paused, sends, not paused and cardinality(sends) < ${windowLimit}::int as admitted,
+             now + make_interval(secs => ${pendingMs}::float8 / 1000) as entry,
+             sends[cardinality(sends) - ${windowLimit}::int + 1] as deciding
       from log
     )
     update rate_limit_slots s set
@@ -276,18 +341,15 @@ export async function confirmSend(
       updated_at = v.now
     from verdict v
     where s.key = ${bucket.key}
-    returning v.admitted, v.paused, v.entry::text as entry, (extract(epoch from v.now) * 1000)::float8 as sent_at_ms,
-      (extract(epoch from v.now - v.started) * 1000)::float8 as waited_ms,
+    returning v.admitted, v.paused, v.entry::text as entry, (extract(epoch from v.now) * 1000)::float8 as stamp_ms,
       case when v.admitted or v.paused then 0
+           when v.deciding > v.now then ${intervalMs}::float8
            else greatest(0, extract(epoch from (
-                  v.sends[cardinality(v.sends) - ${windowLimit}::int + 1]
-                  + make_interval(secs => ${windowMs}::float8 / 1000) - v.now)) * 1000)
+                  v.deciding + make_interval(secs => ${windowMs}::float8 / 1000) - v.now)) * 1000)
       end::float8 as wait_ms`;
   const row = rows[0];
   if (!row || row.paused) return { kind: 'paused' };
-  if (row.admitted) {
-    return { kind: 'sent', entry: row.entry, sentAtMs: row.sent_at_ms, lockWaitMs: row.waited_ms };
-  }
+  if (row.admitted) return { kind: 'sent', entry: row.entry, stampMs: row.stamp_ms };
   return { kind: 'full', waitMs: row.wait_ms };
 }
 

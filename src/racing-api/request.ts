@@ -10,7 +10,7 @@ import type { KyInstance } from 'ky';
 import type { z } from 'zod';
 import { CONFIG_DEFAULTS, type Endpoint, type RacingApiConfig } from '../config.ts';
 import type { Sql } from '../db.ts';
-import { abortableSleep, acquireSlot, bucketFor, pushBack, RateLimitBacklogError } from '../rate-limit.ts';
+import { abortableSleep, bucketFor, pushBack, RateLimitBacklogError, sendWithSlot } from '../rate-limit.ts';
 import { type AttemptOutcome, attemptOnce } from './attempt.ts';
 import {
   type ApiResult,
@@ -37,6 +37,10 @@ export interface CallSpec<T> {
   route: string;
   schema: z.ZodType<T>;
 }
+
+// The attempt's deadline timer may fire late on a busy machine; a request leaves at the latest this long
+// after it, or not at all.
+const SEND_ALLOWANCE_MS = 30_000;
 
 // A pushBack never parks the account for longer than this, whatever Retry-After says.
 const MAX_PUSH_BACK_MS = 3_600_000;
@@ -81,8 +85,17 @@ export async function callApi<T>(ctx: CallContext, spec: CallSpec<T>): Promise<A
 
   await warmHttpClient();
   for (let attempt = 1; ; attempt++) {
+    let outcome: AttemptOutcome;
     try {
-      await acquireSlot(sql, bucket, signal, { startingProcess: true });
+      // The slot is recorded as used when the request has left (see rate-limit.ts); the attempt's own
+      // deadline bounds how long after admission that can be.
+      const sent = await sendWithSlot(
+        sql,
+        bucket,
+        () => attemptOnce(ctx.api, spec.input, spec.searchParams, config.timeoutMs, signal),
+        { ...(signal ? { signal } : {}), sendWithinMs: config.timeoutMs + SEND_ALLOWANCE_MS },
+      );
+      outcome = sent.value;
     } catch (error) {
       if (error instanceof RateLimitBacklogError) {
         throw new TransientApiError(`The Racing API ${path} not called: ${error.message}`, {
@@ -92,7 +105,6 @@ export async function callApi<T>(ctx: CallContext, spec: CallSpec<T>): Promise<A
       }
       throw error;
     }
-    const outcome = await attemptOnce(ctx.api, spec.input, spec.searchParams, config.timeoutMs, signal);
     const verdict = judge(outcome, spec, path, config);
     await recordAttempt(ctx, spec.endpoint, path, query, attempt, outcome, verdict);
 

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +15,7 @@ import {
   pushBack,
   type RateBucket,
   RateLimitBacklogError,
+  sendWithSlot,
 } from '../src/rate-limit.ts';
 import { useTestDatabase } from './helpers/db.ts';
 
@@ -70,42 +74,32 @@ async function openClients(count: number, max: number): Promise<Sql[]> {
   return clients;
 }
 
-interface Burst {
-  /** Confirmed send times (database clock, ms). */
-  sent: number[];
-  /** When the callers went ahead (this process's clock, ms). */
-  proceeded: number[];
-  budgetUse: number;
-}
-
-/** callersPerClient callers on each client, each acquiring perCaller times; lateBy(i) delays the i-th confirmation. */
+/**
+ * callersPerClient callers on each client, each sending perCaller times; the value is when each send
+ * happened (this process's clock, ms). lateBy() delays a caller between its admission and its send, as a
+ * process put off the CPU there would be.
+ */
 async function burst(
   clients: Sql[],
   bucket: RateBucket,
   callersPerClient: number,
   perCaller: number,
   lateBy?: () => number,
-): Promise<Burst> {
+): Promise<number[]> {
   const sent: number[] = [];
-  const proceeded: number[] = [];
   const caller = async (sql: Sql) => {
     for (let i = 0; i < perCaller; i++) {
       const late = lateBy?.() ?? 0;
-      const options = late > 0 ? { beforeConfirm: () => sleep(late).then(() => undefined) } : {};
-      sent.push(await acquireSlot(sql, bucket, undefined, options));
-      proceeded.push(performance.now());
+      const send = async () => {
+        if (late > 0) await sleep(late);
+        return performance.now();
+      };
+      sent.push((await sendWithSlot(sql, bucket, send)).value);
     }
   };
   await Promise.all(clients.flatMap((sql) => Array.from({ length: callersPerClient }, () => caller(sql))));
-  const spanSec = (Math.max(...proceeded) - Math.min(...proceeded)) / 1000;
-  return { sent, proceeded, budgetUse: (proceeded.length - 1) / spanSec / bucket.ratePerSec };
+  return sent;
 }
-
-const report = (what: string, b: Burst, rate: number) =>
-  console.info(
-    `rate-limit ${what}: ${b.sent.length} sends at ${rate}/s, budget use ${(b.budgetUse * 100).toFixed(1)}%, ` +
-      `max per sliding second ${maxInWindow(b.sent, 1000)} sent / ${maxInWindow(b.proceeded, 1000)} proceeded`,
-  );
 
 describe('bucketFor and bucketLimits', () => {
   it('uses the shared account bucket unless the endpoint has its own rate, with a 2% margin by default', () => {
@@ -121,7 +115,6 @@ describe('bucketFor and bucketLimits', () => {
       windowLimit: 2,
       windowMs: 1010,
       intervalMs: 510,
-      maxSendDelayMs: 5,
     });
     expect(bucketLimits(bucketFor(config, 'courses')).intervalMs).toBe(1020);
     expect(bucketLimits(bucketFor({ ...config, rateSafetyMargin: 0 }, 'results')).intervalMs).toBe(500);
@@ -171,7 +164,7 @@ describe('confirmSend', () => {
     }
   });
 
-  it('replaces the caller’s own earlier entry when re-stamping, so a re-stamp never counts twice', async () => {
+  it('replaces the caller’s own earlier entry when admitting again, so a send never counts twice', async () => {
     const bucket: RateBucket = { key: freshKey(), ratePerSec: 2, safetyMargin: 18 };
     const limits = bucketLimits(bucket);
     await pushBack(db.sql, bucket, 0);
@@ -187,7 +180,9 @@ describe('confirmSend', () => {
 });
 
 describe('acquireSlot', () => {
-  it('keeps 3 clients x 10 callers within 20 per sliding second while using at least 93% of the budget (98% when the CPU is free)', async () => {
+  // Budget use is measured by bench/rate-limit.ts; these check only the bound, which must hold on a
+  // machine as busy as it gets.
+  it('keeps 3 clients x 10 callers within 20 sends per sliding second', async () => {
     const rate = 20;
     const bucket: RateBucket = {
       ...bucketFor({ ...baseConfig, ratePerSec: rate }, 'results'),
@@ -195,37 +190,29 @@ describe('acquireSlot', () => {
     };
     const clients = await openClients(3, 4);
     try {
-      const b = await burst(clients, bucket, 10, 2);
-      report('on time', b, rate);
-      expect(b.sent).toHaveLength(60);
-      expect(maxInWindow(b.sent, 1000)).toBeLessThanOrEqual(rate);
-      expect(maxInWindow(b.proceeded, 1000)).toBeLessThanOrEqual(rate);
-      // Alone this measures about 98% (the 2% margin costs 2%); under a saturated CPU, less.
-      expect(b.budgetUse).toBeGreaterThanOrEqual(0.93);
-      expect(b.budgetUse).toBeLessThanOrEqual(1);
+      const sent = await burst(clients, bucket, 10, 2);
+      expect(sent).toHaveLength(60);
+      expect(maxInWindow(sent, 1000)).toBeLessThanOrEqual(rate);
     } finally {
       await Promise.all(clients.map((c) => c.end({ timeout: 5 })));
     }
   });
 
-  it('holds the budget on actual send times when callers go ahead late (a late wake no longer bunches with later slots)', async () => {
+  it('holds the budget on actual send times when sends leave late after their admission', async () => {
     const rate = 20;
     const bucket: RateBucket = {
-      ...bucketFor({ ...baseConfig, ratePerSec: rate }, 'results'),
+      // No margin: the bound must not depend on it.
+      ...bucketFor({ ...baseConfig, ratePerSec: rate, rateSafetyMargin: 0 }, 'results'),
       key: freshKey(),
     };
     const clients = await openClients(4, 4);
     try {
-      // One confirmation in four comes 20-100 ms after its slot: the benchmark's late timers, exaggerated.
-      // Before the confirmation step this put 21-23 requests into one second.
+      // One send in three leaves 5-100 ms after its admission: a worker put off the CPU between the two.
+      // With the send recorded at its admission this put 21-23 sends into one second.
       let n = 0;
-      const b = await burst(clients, bucket, 4, 5, () => (n++ % 4 === 1 ? 20 + ((n * 37) % 81) : 0));
-      report('with late callers', b, rate);
-      expect(b.sent).toHaveLength(80);
-      expect(maxInWindow(b.sent, 1000)).toBeLessThanOrEqual(rate);
-      expect(maxInWindow(b.proceeded, 1000)).toBeLessThanOrEqual(rate);
-      // A late caller's slot is lost time, but the ones behind it fill the window up again.
-      expect(b.budgetUse).toBeGreaterThanOrEqual(0.93);
+      const sent = await burst(clients, bucket, 4, 5, () => (n++ % 3 === 1 ? 5 + ((n * 37) % 96) : 0));
+      expect(sent).toHaveLength(80);
+      expect(maxInWindow(sent, 1000)).toBeLessThanOrEqual(rate);
     } finally {
       await Promise.all(clients.map((c) => c.end({ timeout: 5 })));
     }
@@ -234,7 +221,7 @@ describe('acquireSlot', () => {
   it('holds the budget when the event loop is blocked at random (answers of the database processed late)', async () => {
     const rate = 20;
     const bucket: RateBucket = {
-      ...bucketFor({ ...baseConfig, ratePerSec: rate }, 'results'),
+      ...bucketFor({ ...baseConfig, ratePerSec: rate, rateSafetyMargin: 0 }, 'results'),
       key: freshKey(),
     };
     const clients = await openClients(3, 4);
@@ -247,17 +234,54 @@ describe('acquireSlot', () => {
       }
     })();
     try {
-      const b = await burst(clients, bucket, 10, 2);
-      report('with a blocked event loop', b, rate);
-      expect(b.sent).toHaveLength(60);
-      expect(maxInWindow(b.sent, 1000)).toBeLessThanOrEqual(rate);
-      expect(maxInWindow(b.proceeded, 1000)).toBeLessThanOrEqual(rate);
-      // About a third of the time the process cannot send at all; the budget is still mostly used.
-      expect(b.budgetUse).toBeGreaterThanOrEqual(0.6);
+      const sent = await burst(clients, bucket, 10, 2);
+      expect(sent).toHaveLength(60);
+      expect(maxInWindow(sent, 1000)).toBeLessThanOrEqual(rate);
     } finally {
       noisy = false;
       await noise;
       await Promise.all(clients.map((c) => c.end({ timeout: 5 })));
+    }
+  });
+
+  it('records a request sent through fetch when undici has written it, not when it was admitted', async () => {
+    const bucket: RateBucket = { key: freshKey(), ratePerSec: 20 };
+    const server = createServer((_req, res) => res.end('ok'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let admitted = false;
+      const sending = sendWithSlot(db.sql, bucket, async () => {
+        admitted = true;
+        await gate;
+        return (await fetch(url)).text();
+      });
+      await expect.poll(() => admitted).toBe(true);
+      // While the send is held, its entry stands for the latest time it may leave: in the future.
+      const [held] = await db.sql<{ ahead: boolean }[]>`
+        select max(t) > clock_timestamp() as ahead from rate_limit_slots, unnest(recent_sends) t where key = ${bucket.key}`;
+      expect(held?.ahead).toBe(true);
+      const [{ releasedAtMs } = { releasedAtMs: 0 }] = await db.sql<{ releasedAtMs: number }[]>`
+        select (extract(epoch from clock_timestamp()) * 1000)::float8 as "releasedAtMs"`;
+      release();
+      const sent = await sending;
+      const [{ settledAtMs } = { settledAtMs: 0 }] = await db.sql<{ settledAtMs: number }[]>`
+        select (extract(epoch from clock_timestamp()) * 1000)::float8 as "settledAtMs"`;
+      expect(sent.value).toBe('ok');
+      expect(sent.sentAtMs).toBeGreaterThanOrEqual(releasedAtMs);
+      expect(sent.sentAtMs).toBeLessThanOrEqual(settledAtMs);
+      const [row] = await db.sql<{ sends: number[] }[]>`
+        select array(select (extract(epoch from t) * 1000)::float8 from unnest(recent_sends) t) as sends
+        from rate_limit_slots where key = ${bucket.key}`;
+      expect(row?.sends).toHaveLength(1);
+      expect(row?.sends[0]).toBeCloseTo(sent.sentAtMs, 0);
+    } finally {
+      server.close();
     }
   });
 
@@ -278,13 +302,11 @@ describe('acquireSlot', () => {
     const bucket: RateBucket = { key: freshKey(), ratePerSec: 0.5 }; // one per 2.04 s
     await acquireSlot(db.sql, bucket);
     const controller = new AbortController();
-    const started = performance.now();
     const waiting = acquireSlot(db.sql, bucket, controller.signal);
     // Abort only once the slot is taken (the row moved on), so the sleep itself is what gets aborted.
     await expect.poll(async () => (await slotRow(db.sql, bucket.key))?.ahead_ms).toBeGreaterThan(2000);
     controller.abort(new Error('stop now'));
     await expect(waiting).rejects.toThrow('stop now');
-    expect(performance.now() - started).toBeLessThan(1500);
     expect((await slotRow(db.sql, bucket.key))?.sends).toBe(1); // the aborted caller confirmed nothing
 
     const unused: RateBucket = { key: freshKey(), ratePerSec: 100 };
@@ -303,16 +325,16 @@ describe('acquireSlot', () => {
           { t: string }[]
         >`select updated_at::text as t from rate_limit_slots where key = ${bucket.key}`
       )[0]?.t;
-    // The slot is free at once; the window (one send per 10 s, taken) refuses the confirmation, which
+    // The slot is free at once; the window (one send per 10 s, taken) refuses the admission, which
     // still stamps updated_at: abort once that happened, while the caller waits for room.
-    let beforeConfirmation: string | undefined;
+    let beforeAdmission: string | undefined;
     const waiting = acquireSlot(db.sql, bucket, controller.signal, {
-      beforeConfirm: async () => {
-        beforeConfirmation = await updatedAt();
+      beforeAdmit: async () => {
+        beforeAdmission = await updatedAt();
       },
     });
     await expect
-      .poll(async () => beforeConfirmation !== undefined && (await updatedAt()) !== beforeConfirmation)
+      .poll(async () => beforeAdmission !== undefined && (await updatedAt()) !== beforeAdmission)
       .toBe(true);
     controller.abort(new Error('stop waiting'));
     await expect(waiting).rejects.toThrow('stop waiting');
@@ -326,7 +348,7 @@ describe('acquireSlot', () => {
     const error = await acquireSlot(db.sql, bucket).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitBacklogError);
     expect((error as RateLimitBacklogError).message).toMatch(
-      /^rate-limit backlog on test:\w+ is 5 s, more than the 1 s allowed$/,
+      /^rate-limit backlog on test:\w+ is \d s, more than the 1 s allowed$/,
     );
     const after = await slotRow(db.sql, bucket.key);
     // Not moved by the refused caller (only time passed).
@@ -349,8 +371,6 @@ describe('pushBack', () => {
         }),
       );
       for (const wait of waits) expect(wait).toBeGreaterThanOrEqual(395);
-      // Spaced by the interval after the pause: 4 callers within 400 + 4 x 20.4 ms (plus scheduling).
-      expect(Math.max(...waits)).toBeLessThan(800);
     } finally {
       await other.end({ timeout: 5 });
     }
@@ -369,8 +389,15 @@ describe('pushBack', () => {
 
   it('never moves the next slot backwards', async () => {
     const bucket: RateBucket = { key: freshKey(), ratePerSec: 50 };
+    const nextSlot = async () =>
+      (
+        await db.sql<
+          { t: string }[]
+        >`select next_slot::text as t from rate_limit_slots where key = ${bucket.key}`
+      )[0]?.t;
     await pushBack(db.sql, bucket, 3000);
+    const pushed = await nextSlot();
     await pushBack(db.sql, bucket, 100);
-    expect((await slotRow(db.sql, bucket.key))!.ahead_ms).toBeGreaterThan(2500);
+    expect(await nextSlot()).toBe(pushed);
   });
 });
