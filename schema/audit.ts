@@ -86,14 +86,15 @@ export const rawResponses = pgTable(
 );
 
 // The account-wide rate limit: one row per bucket. next_slot (advanced atomically by every attempt) paces
-// the callers; recent_sends is the log of the bucket's confirmed send times, at most window_limit of them
-// within any window_ms, checked under the row lock right before each send (src/rate-limit.ts).
+// the callers; recent_sends holds, for each recent request, a time no earlier than when it left (a future
+// bound while it is in flight, its socket-write time once sent): at most window_limit of them within any
+// window_ms, checked under the row lock before each send (src/rate-limit.ts).
 export const rateLimitSlots = pgTable('rate_limit_slots', {
   key: text('key').primaryKey(),
   nextSlot: timestamptz('next_slot').notNull().default(sql`clock_timestamp()`),
   /** Spacing of the slots in ms: 1000 / interval_ms is the paced rate (read by v_backfill_progress). */
   intervalMs: doublePrecision('interval_ms').notNull(),
-  /** Confirmed sends of the last window_ms, oldest first (database clock). */
+  /** Upper bounds of the send times of the last window_ms, oldest first (database clock). */
   recentSends: timestamptz('recent_sends').array().notNull().default(sql`'{}'`),
   /** The budget: at most window_limit sends within any window_ms. Null until a send has been confirmed. */
   windowLimit: integer('window_limit'),
