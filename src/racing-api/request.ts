@@ -8,10 +8,18 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KyInstance } from 'ky';
 import type { z } from 'zod';
-import { CONFIG_DEFAULTS, type Endpoint, type RacingApiConfig } from '../config.ts';
+import { CONFIG_DEFAULTS, type Endpoint, type RacingApiAccount, type RacingApiConfig } from '../config.ts';
 import type { Sql } from '../db.ts';
-import { abortableSleep, acquireSlot, bucketFor, pushBack, RateLimitBacklogError } from '../rate-limit.ts';
+import {
+  abortableSleep,
+  acquireSlot,
+  bucketForAccount,
+  pushBack,
+  RateLimitBacklogError,
+} from '../rate-limit.ts';
+import { chooseAccount, notInPlan, settleRefusal } from './accounts.ts';
 import { type AttemptOutcome, attemptOnce } from './attempt.ts';
+import { resultsPageSchema } from './schemas.ts';
 import {
   type ApiResult,
   oneLine,
@@ -20,8 +28,20 @@ import {
   UnexpectedApiResponseError,
 } from './result.ts';
 
-export interface CallContext {
+/** One account and the HTTP client carrying its credentials. */
+export interface AccountHandle {
+  account: RacingApiAccount;
   api: KyInstance;
+}
+
+export interface CallContext {
+  /** Every configured account (at least one): each call goes to one of them (racing-api/accounts.ts). */
+  accounts: AccountHandle[];
+  /**
+   * A client pinned to its one account (doctor, the worker's start check): sent even while the account is
+   * stopped, and a 401 is returned as it is instead of being settled.
+   */
+  pinned?: boolean;
   config: RacingApiConfig;
   sql: Sql;
   jobId?: string;
@@ -36,6 +56,8 @@ export interface CallSpec<T> {
   /** How the route is named in messages about plans, e.g. '/v1/horses/{horse_id}/pro'. */
   route: string;
   schema: z.ZodType<T>;
+  /** The date asked for (results, racecards): what a plan gap is checked against. */
+  date?: string;
 }
 
 // A pushBack never parks the account for longer than this, whatever Retry-After says.
@@ -72,13 +94,44 @@ function warmHttpClient(): Promise<void> {
   return httpWarm;
 }
 
+/** Sends one call: picks the account, then runs the retry loop on it and sorts out a 401/403 (accounts.ts). */
 export async function callApi<T>(ctx: CallContext, spec: CallSpec<T>): Promise<ApiResult<T>> {
+  if (ctx.pinned) {
+    const [only] = ctx.accounts;
+    if (!only) throw new Error('a pinned Racing API client needs one account');
+    return callWithAccount(ctx, only, spec);
+  }
+  const choice = await chooseAccount(ctx, spec);
+  if (choice.kind === 'not_in_plan') return notInPlan(choice.gap);
+  const result = await callWithAccount(ctx, choice.handle, spec);
+  if (result.ok || (result.reason !== 'unauthorized' && result.reason !== 'forbidden')) return result;
+  return settleRefusal(ctx, choice.handle, spec, result, (handle, date) =>
+    callWithAccount(ctx, handle, probeSpec(date)),
+  );
+}
+
+/** One recent results date, one race: what every paid plan answers, so a 401 there is the credentials. */
+function probeSpec(date: string): CallSpec<unknown> {
+  return {
+    endpoint: 'results',
+    input: 'results',
+    searchParams: new URLSearchParams({ start_date: date, end_date: date, limit: '1', skip: '0' }),
+    route: '/v1/results',
+    schema: resultsPageSchema,
+    date,
+  };
+}
+
+async function callWithAccount<T>(
+  ctx: CallContext,
+  handle: AccountHandle,
+  spec: CallSpec<T>,
+): Promise<ApiResult<T>> {
   const { config, sql, signal } = ctx;
-  const bucket = bucketFor(config, spec.endpoint);
+  const bucket = bucketForAccount(config, handle.account, spec.endpoint);
   const path = new URL(spec.input, config.baseUrl).pathname;
   const query = spec.searchParams.toString() || null;
   const maxRetryAfterMs = config.maxRetryAfterMs ?? CONFIG_DEFAULTS.maxRetryAfterMs;
-
   await warmHttpClient();
   for (let attempt = 1; ; attempt++) {
     try {
@@ -92,10 +145,9 @@ export async function callApi<T>(ctx: CallContext, spec: CallSpec<T>): Promise<A
       }
       throw error;
     }
-    const outcome = await attemptOnce(ctx.api, spec.input, spec.searchParams, config.timeoutMs, signal);
+    const outcome = await attemptOnce(handle.api, spec.input, spec.searchParams, config.timeoutMs, signal);
     const verdict = judge(outcome, spec, path, config);
     await recordAttempt(ctx, spec.endpoint, path, query, attempt, outcome, verdict);
-
     if (outcome.kind === 'aborted') throw outcome.reason;
     if (verdict.kind === 'done') return verdict.result;
     if (verdict.kind === 'unexpected') throw new UnexpectedApiResponseError(verdict.error, verdict.status);
