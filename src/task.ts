@@ -90,7 +90,6 @@ async function waitForAccount(
     maxAttempts: job.max_attempts,
     priority: job.priority,
     ...(job.key ? { jobKey: job.key, jobKeyMode: 'replace' as const } : {}),
-    ...(job.queue_name ? { queueName: job.queue_name } : {}),
   });
   const now = Date.now();
   if (now - lastAccountLog >= ACCOUNT_LOG_EVERY_MS) {
