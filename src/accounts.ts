@@ -119,12 +119,27 @@ export async function markUnauthorized(db: Db, accountId: string, message: strin
       since = case when a.state = 'unauthorized' then a.since else now() end`;
 }
 
-/** The credentials answered: clears a stop (the queue resumes by itself as jobs come due). */
+/** The credentials answered: clears a stop, and the jobs that waited for it are due again at once. */
 export async function markOk(db: Db, accountId: string): Promise<void> {
-  await db`
+  const cleared = await db`
+    with previous as (select state from api_accounts where account_id = ${accountId})
     insert into api_accounts as a (account_id, state, since, message) values (${accountId}, 'ok', now(), null)
     on conflict (account_id) do update set state = 'ok', message = null, updated_at = now(),
-      since = case when a.state = 'ok' then a.since else now() end`;
+      since = case when a.state = 'ok' then a.since else now() end
+    returning (select state from previous) as previous`;
+  const previous = cleared[0]?.previous as AccountState | null | undefined;
+  if (previous && previous !== 'ok') await resumeWaitingJobs(db);
+}
+
+/** The flag on a job put back by src/task.ts while every account was stopped. */
+export const WAITS_FOR_ACCOUNT_FLAG = 'waits_for_account';
+
+async function resumeWaitingJobs(db: Db): Promise<void> {
+  await db`
+    select graphile_worker.reschedule_jobs(
+      array(select id from graphile_worker.jobs
+            where flags ? ${WAITS_FOR_ACCOUNT_FLAG} and locked_at is null and run_at > now()),
+      run_at := now())`;
 }
 
 export async function recordPlanGap(db: Db, gap: PlanGap): Promise<void> {

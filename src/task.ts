@@ -5,7 +5,7 @@
 
 import type { JobHelpers, Task } from 'graphile-worker';
 import type { z } from 'zod';
-import { AccountStoppedError } from './accounts.ts';
+import { AccountStoppedError, WAITS_FOR_ACCOUNT_FLAG } from './accounts.ts';
 import { loadRacingApiConfig } from './config.ts';
 import type { Sql } from './db.ts';
 import { describeIssues } from './describe-issues.ts';
@@ -89,6 +89,7 @@ async function waitForAccount(
     runAt: new Date(Date.now() + error.retryAfterMs),
     maxAttempts: job.max_attempts,
     priority: job.priority,
+    flags: [WAITS_FOR_ACCOUNT_FLAG],
     ...(job.key ? { jobKey: job.key, jobKeyMode: 'replace' as const } : {}),
   });
   const now = Date.now();
