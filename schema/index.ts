@@ -1,5 +1,5 @@
+export * from './accounts.ts';
 export * from './audit.ts';
 export * from './betfair.ts';
 export * from './racing.ts';
 export * from './views.ts';
-export * from './accounts.ts';

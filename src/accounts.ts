@@ -4,8 +4,8 @@
 // above the plan answer the same, so the first 401 is followed by one probe of a recent results date (which
 // every paid plan answers) by the one worker that claims the check; the others wait meanwhile.
 
-import { addDays } from './racing/dates.ts';
 import type { Db } from './db.ts';
+import { addDays } from './racing/dates.ts';
 
 export type AccountState = 'ok' | 'checking' | 'unauthorized';
 
@@ -39,8 +39,7 @@ export class AccountStoppedError extends Error {
 /** How long a job waits for a stopped account before it looks again. */
 export const ACCOUNT_RECHECK_MS = 60_000;
 
-export const ADD_ON_REASON =
-  'results older than 12 months need the historical results add-on (Pro plan)';
+export const ADD_ON_REASON = 'results older than 12 months need the historical results add-on (Pro plan)';
 
 export function endpointReason(source: GapSource): string {
   return source === 'results'
@@ -161,7 +160,9 @@ export async function allAccountStates(db: Db): Promise<{
   accounts: { accountId: string; state: AccountState; since: Date; message: string | null }[];
   gaps: PlanGap[];
 }> {
-  const accounts = await db<{ accountId: string; state: AccountState; since: Date; message: string | null }[]>`
+  const accounts = await db<
+    { accountId: string; state: AccountState; since: Date; message: string | null }[]
+  >`
     select account_id as "accountId", state, since, message from api_accounts order by account_id`;
   const gaps = await db<PlanGap[]>`
     select account_id as "accountId", source, first_date::text as "firstDate", last_date::text as "lastDate",

@@ -34,7 +34,13 @@
 // All times are the database's clock, so clock skew between machines does not matter.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { accountsOf, CONFIG_DEFAULTS, type Endpoint, type RacingApiAccount, type RacingApiConfig } from './config.ts';
+import {
+  accountsOf,
+  CONFIG_DEFAULTS,
+  type Endpoint,
+  type RacingApiAccount,
+  type RacingApiConfig,
+} from './config.ts';
 import type { Sql } from './db.ts';
 
 export interface RateBucket {
@@ -357,7 +363,11 @@ export async function pushBack(sql: Sql, bucket: RateBucket, delayMs: number): P
  * needs no new setting and keeps its bucket rows); with several, each account has its own:
  * 'racing_api@<account id>' and 'racing_api@<account id>:<endpoint>'.
  */
-export function bucketForAccount(config: RacingApiConfig, account: RacingApiAccount, endpoint: Endpoint): RateBucket {
+export function bucketForAccount(
+  config: RacingApiConfig,
+  account: RacingApiAccount,
+  endpoint: Endpoint,
+): RateBucket {
   const accountConfig = { ...config, ratePerSec: account.ratePerSec, endpointRates: account.endpointRates };
   const bucket = bucketFor(accountConfig, endpoint);
   if (accountsOf(config).length <= 1) return bucket;

@@ -48,7 +48,9 @@ async function blockedQueuedDates(sql: Sql): Promise<CheckLine | undefined> {
     select source, date::text from fetch_state where status = 'pending'`;
   const ids = new Set(gaps.map((g) => g.accountId));
   const blocked = pending.filter((p) =>
-    [...ids].every((id) => gaps.some((g) => g.accountId === id && g.source === p.source && gapCovers(g, p.date))),
+    [...ids].every((id) =>
+      gaps.some((g) => g.accountId === id && g.source === p.source && gapCovers(g, p.date)),
+    ),
   );
   if (blocked.length === 0) return undefined;
   return {
@@ -83,8 +85,7 @@ runCommand(async () => {
   const isPlanLine = (l: CheckLine) =>
     l.check.startsWith('results older') || l.check.startsWith('racecards') || l.check.startsWith('horses');
   const blocking = lines.filter(
-    (l) =>
-      !l.ok && !isPlanLine(l) && (!l.check.startsWith('credentials') || credentials.every((c) => !c.ok)),
+    (l) => !l.ok && !isPlanLine(l) && (!l.check.startsWith('credentials') || credentials.every((c) => !c.ok)),
   );
   for (const l of lines.filter((x) => !x.ok && x.remedy)) {
     console.error(`${blocking.includes(l) ? 'fix' : 'note'}: ${l.check}: ${l.remedy}`);

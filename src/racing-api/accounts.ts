@@ -6,8 +6,8 @@
 //   plan, recorded once as a gap so that the dates it covers are never called again.
 
 import {
-  ADD_ON_REASON,
   AccountStoppedError,
+  ADD_ON_REASON,
   accountViews,
   claimCheck,
   endpointReason,
@@ -49,7 +49,9 @@ export async function chooseAccount<T>(ctx: CallContext, spec: CallSpec<T>): Pro
   const [first] = open;
   if (first === undefined) {
     if (gap) return { kind: 'not_in_plan', gap };
-    const stopped = [...views.entries()].map(([id, v]) => `${id} ${v.state}${v.message ? ` (${v.message})` : ''}`);
+    const stopped = [...views.entries()].map(
+      ([id, v]) => `${id} ${v.state}${v.message ? ` (${v.message})` : ''}`,
+    );
     throw new AccountStoppedError(`no Racing API account can send: ${stopped.join('; ')}`);
   }
   if (open.length === 1) return { kind: 'send', handle: first };
@@ -94,7 +96,10 @@ export async function settleRefusal<T>(
   const known = view?.gaps.find((g) => g.source === gapSource(spec.endpoint) && gapCovers(g, spec.date));
   if (known) return notInPlan(known);
   if (!(await claimCheck(ctx.sql, id, message))) {
-    throw new AccountStoppedError(`Racing API account ${id} is being checked after a 401 (${message})`, 10_000);
+    throw new AccountStoppedError(
+      `Racing API account ${id} is being checked after a 401 (${message})`,
+      10_000,
+    );
   }
   const today = ukToday();
   let answer: ApiResult<unknown>;
@@ -132,7 +137,15 @@ export function gapOf(
   if (source === 'results') {
     const lastDate = lastDateBeforeResultsWindow(today);
     if (date === undefined || date > lastDate) return undefined;
-    return { accountId, source, firstDate: null, lastDate, reason: ADD_ON_REASON, message, foundBy: 'worker' };
+    return {
+      accountId,
+      source,
+      firstDate: null,
+      lastDate,
+      reason: ADD_ON_REASON,
+      message,
+      foundBy: 'worker',
+    };
   }
   return {
     accountId,

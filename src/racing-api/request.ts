@@ -19,7 +19,6 @@ import {
 } from '../rate-limit.ts';
 import { chooseAccount, notInPlan, settleRefusal } from './accounts.ts';
 import { type AttemptOutcome, attemptOnce } from './attempt.ts';
-import { resultsPageSchema } from './schemas.ts';
 import {
   type ApiResult,
   oneLine,
@@ -27,6 +26,7 @@ import {
   TransientApiError,
   UnexpectedApiResponseError,
 } from './result.ts';
+import { resultsPageSchema } from './schemas.ts';
 
 /** One account and the HTTP client carrying its credentials. */
 export interface AccountHandle {
