@@ -22,7 +22,7 @@ import {
 } from '../accounts.ts';
 import type { Endpoint } from '../config.ts';
 import { ukToday } from '../racing/dates.ts';
-import { bucketForAccount, slotWaits } from '../rate-limit.ts';
+import { abortableSleep, bucketForAccount, slotWaits } from '../rate-limit.ts';
 import type { AccountHandle, CallContext, CallSpec } from './request.ts';
 import { fastApiDetail } from './request.ts';
 import type { ApiResult } from './result.ts';
@@ -123,6 +123,31 @@ export async function settleRefusal<T>(
   await recordPlanGap(ctx.sql, gap);
   return notInPlan(gap);
 }
+
+/**
+ * Another caller is probing the account: wait for its verdict (bounded) and apply it, so that this date is
+ * neither failed nor called again.
+ */
+async function afterOthersCheck<T>(
+  ctx: CallContext,
+  id: string,
+  spec: CallSpec<T>,
+  message: string,
+): Promise<ApiResult<T>> {
+  for (let waited = 0; waited < CHECK_WAIT_MS; waited += CHECK_POLL_MS) {
+    const view = (await accountViews(ctx.sql, [id])).get(id);
+    const known = view?.gaps.find((g) => g.source === gapSource(spec.endpoint) && gapCovers(g, spec.date));
+    if (known) return notInPlan(known);
+    if (view?.state !== 'checking') break;
+    await abortableSleep(CHECK_POLL_MS, ctx.signal);
+  }
+  throw new AccountStoppedError(
+    `Racing API account ${id} answered 401 (${message}); it is being checked`,
+    10_000,
+  );
+}
+const CHECK_WAIT_MS = 30_000;
+const CHECK_POLL_MS = 250;
 
 /** The gap a 401 reveals once recent results answer: old results (the add-on), or a whole endpoint. */
 export function gapOf(
