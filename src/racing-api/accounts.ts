@@ -35,7 +35,15 @@ function gapSource(endpoint: Endpoint): GapSource | undefined {
 
 export async function chooseAccount<T>(ctx: CallContext, spec: CallSpec<T>): Promise<Choice> {
   const ids = ctx.accounts.map((h) => h.account.id);
-  const views = await accountViews(ctx.sql, ids);
+  let views = await accountViews(ctx.sql, ids);
+  // An account under a 401 check (a probe in flight) is waited for briefly rather than skipped: its verdict
+  // may be a plan gap that settles this call without sending it.
+  for (let waited = 0; waited < CHECK_WAIT_MS; waited += CHECK_POLL_MS) {
+    const states = [...views.values()].map((v) => v.state);
+    if (states.includes('ok') || !states.includes('checking')) break;
+    await abortableSleep(CHECK_POLL_MS, ctx.signal);
+    views = await accountViews(ctx.sql, ids);
+  }
   const source = gapSource(spec.endpoint);
   let gap: PlanGap | undefined;
   const open: AccountHandle[] = [];
