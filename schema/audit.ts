@@ -58,7 +58,10 @@ export const fetchState = pgTable(
   (t) => [
     primaryKey({ name: 'fetch_state_pkey', columns: [t.source, t.date] }),
     check('fetch_state_source_check', sql`${t.source} in ('results', 'racecards')`),
-    check('fetch_state_status_check', sql`${t.status} in ('pending', 'done', 'failed', 'outside_window')`),
+    check(
+      'fetch_state_status_check',
+      sql`${t.status} in ('pending', 'done', 'failed', 'outside_window', 'not_in_plan')`,
+    ),
     index('fetch_state_status_idx').on(t.source, t.status),
   ],
 );

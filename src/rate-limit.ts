@@ -36,7 +36,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CONFIG_DEFAULTS, type Endpoint, type RacingApiConfig } from './config.ts';
+import {
+  accountsOf,
+  CONFIG_DEFAULTS,
+  type Endpoint,
+  type RacingApiAccount,
+  type RacingApiConfig,
+} from './config.ts';
 import type { Sql } from './db.ts';
 
 export interface RateBucket {
@@ -412,4 +418,30 @@ export async function pushBack(sql: Sql, bucket: RateBucket, delayMs: number): P
       next_slot = greatest(s.next_slot, excluded.next_slot),
       paused_until = greatest(s.paused_until, excluded.paused_until),
       updated_at = clock_timestamp()`;
+}
+
+/**
+ * The bucket of one account's endpoint. With one account configured, the keys of bucketFor (a single account
+ * needs no new setting and keeps its bucket rows); with several, each account has its own:
+ * 'racing_api@<account id>' and 'racing_api@<account id>:<endpoint>'.
+ */
+export function bucketForAccount(
+  config: RacingApiConfig,
+  account: RacingApiAccount,
+  endpoint: Endpoint,
+): RateBucket {
+  const accountConfig = { ...config, ratePerSec: account.ratePerSec, endpointRates: account.endpointRates };
+  const bucket = bucketFor(accountConfig, endpoint);
+  if (accountsOf(config).length <= 1) return bucket;
+  const own = account.endpointRates[endpoint] !== undefined;
+  return { ...bucket, key: `${SHARED_BUCKET_KEY}@${account.id}${own ? `:${endpoint}` : ''}` };
+}
+
+/** When each bucket's next slot is free, in ms from now (0: free now, also for a bucket never used). */
+export async function slotWaits(sql: Sql, keys: readonly string[]): Promise<Map<string, number>> {
+  const rows = await sql<{ key: string; wait_ms: number }[]>`
+    select k.key, coalesce(greatest(0, extract(epoch from (
+             greatest(s.next_slot, coalesce(s.paused_until, s.next_slot)) - clock_timestamp())) * 1000), 0)::float8 as wait_ms
+    from unnest(${keys as string[]}::text[]) as k(key) left join rate_limit_slots s on s.key = k.key`;
+  return new Map(rows.map((r) => [r.key, r.wait_ms]));
 }

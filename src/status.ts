@@ -1,3 +1,4 @@
+import { allAccountStates, describeGap } from './accounts.ts';
 import type { Sql } from './db.ts';
 
 export interface ProgressRow {
@@ -25,6 +26,21 @@ export interface Status {
     error: string | null;
     path: string | null;
   }>;
+  /** Accounts not 'ok' (stopped or under a 401 check) and what the plans lack (src/accounts.ts). */
+  accountProblems: string[];
+  /** Dates per source that the plan does not include. */
+  notInPlan: Array<{ source: string; dates: number; first: string; last: string }>;
+}
+
+/** One line per stopped account and per plan gap, for status, verify and the report. */
+export async function readAccountProblems(sql: Sql): Promise<string[]> {
+  const { accounts, gaps } = await allAccountStates(sql);
+  return [
+    ...accounts
+      .filter((a) => a.state !== 'ok')
+      .map((a) => `account ${a.accountId} ${a.state} since ${a.since.toISOString()}: ${a.message ?? ''}`),
+    ...gaps.map((g) => `not in the plan: ${describeGap(g)}`),
+  ];
 }
 
 /** Everything `npm run status` shows, read from the database (views, api_requests, graphile_worker.jobs). */
@@ -51,7 +67,12 @@ export async function readStatus(sql: Sql): Promise<Status> {
     select source, to_char(date, 'YYYY-MM-DD') as date, http_status as "httpStatus", last_error as error,
            error_path as path
     from fetch_state where status = 'failed' order by date desc, source limit 20`;
+  const notInPlan = await sql<Status['notInPlan']>`
+    select source, count(*)::int as dates, min(date)::text as first, max(date)::text as last
+    from fetch_state where status = 'not_in_plan' group by source order by source`;
   return {
+    accountProblems: await readAccountProblems(sql),
+    notInPlan,
     progress: [...progress],
     requestsPerSecLastMinute: (rate?.n ?? 0) / 60,
     statusesLastHour,

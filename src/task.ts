@@ -5,6 +5,7 @@
 
 import type { JobHelpers, Task } from 'graphile-worker';
 import type { z } from 'zod';
+import { AccountStoppedError, WAITS_FOR_ACCOUNT_FLAG } from './accounts.ts';
 import { loadRacingApiConfig } from './config.ts';
 import type { Sql } from './db.ts';
 import { describeIssues } from './describe-issues.ts';
@@ -63,6 +64,39 @@ export function defineTask<S extends z.ZodType>(identifier: string, definition: 
       horsePro: (horseId) => get().horsePro(horseId),
       courses: (regions) => get().courses(regions),
     };
-    await definition.run(parsed.data, { sql, helpers, racingApi: () => lazy });
+    try {
+      await definition.run(parsed.data, { sql, helpers, racingApi: () => lazy });
+    } catch (error) {
+      if (!(error instanceof AccountStoppedError)) throw error;
+      await waitForAccount(identifier, payload, helpers, error);
+    }
   };
 }
+
+/**
+ * Every account is stopped (src/accounts.ts): the job puts itself back, unchanged and with its job key, for
+ * later, and ends successfully, so it uses no attempt and no date is failed. add_job with the key of a
+ * running job clears the key on the running one and queues a fresh job: idempotent per key.
+ */
+async function waitForAccount(
+  identifier: string,
+  payload: unknown,
+  helpers: JobHelpers,
+  error: AccountStoppedError,
+): Promise<void> {
+  const { job } = helpers;
+  await helpers.addJob(identifier, payload as never, {
+    runAt: new Date(Date.now() + error.retryAfterMs),
+    maxAttempts: job.max_attempts,
+    priority: job.priority,
+    flags: [WAITS_FOR_ACCOUNT_FLAG],
+    ...(job.key ? { jobKey: job.key, jobKeyMode: 'replace' as const } : {}),
+  });
+  const now = Date.now();
+  if (now - lastAccountLog >= ACCOUNT_LOG_EVERY_MS) {
+    lastAccountLog = now;
+    helpers.logger.error(`${error.message}; jobs that call the API wait (logged at most once a minute)`);
+  }
+}
+let lastAccountLog = Number.NEGATIVE_INFINITY;
+const ACCOUNT_LOG_EVERY_MS = 60_000;

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { connect, databaseUrl } from '../db.ts';
+import { allAccountStates, clearPlanGap, describeGap } from '../accounts.ts';
+import { connect, databaseUrl, type Sql } from '../db.ts';
 import { describeIssues } from '../describe-issues.ts';
 import { BackfillDatesPayload, DEFAULT_REGIONS, KNOWN_REGIONS } from '../racing/payloads.ts';
 import { runCommand } from './run.ts';
@@ -72,6 +73,23 @@ function dateRange(flags: Flags): { start: string; end: string } {
   return { start: flags.startDate, end };
 }
 
+/**
+ * What the last `npm run doctor` (or a worker) found outside the plan, for dates in this range: a warning
+ * (those dates become not_in_plan without a call); with --force the gaps are forgotten, so they are tried again.
+ */
+async function warnAboutPlanGaps(sql: Sql, start: string, end: string, force: boolean): Promise<void> {
+  const { gaps } = await allAccountStates(sql);
+  const hit = gaps.filter((g) => (g.firstDate ?? start) <= end && (g.lastDate ?? end) >= start);
+  for (const gap of hit) {
+    console.error(
+      force
+        ? `--force: trying again what was found outside the plan: ${describeGap(gap)}`
+        : `warning: ${describeGap(gap)}; those dates will be not_in_plan (--force tries them again)`,
+    );
+    if (force) await clearPlanGap(sql, gap.accountId, gap.source);
+  }
+}
+
 runCommand(async () => {
   const flags = program.opts<Flags>();
   const { start, end } = dateRange(flags);
@@ -88,6 +106,7 @@ runCommand(async () => {
   const payload = checked.data;
   const sql = connect(databaseUrl(), { max: 1 });
   try {
+    await warnAboutPlanGaps(sql, start, end, payload.force);
     const [job] = await sql`
       select (graphile_worker.add_job(
         'backfill_dates',

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { styleText } from 'node:util';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { connect, databaseUrl } from '../db.ts';
@@ -53,6 +54,8 @@ function print(status: Status): void {
   console.log(renderTable('\nQueue (graphile_worker.jobs)', status.queue));
   if (status.failedDates.length > 0)
     console.log(renderTable('\nFailed dates (newest 20)', status.failedDates));
+  for (const line of status.accountProblems) console.log(styleText('red', line));
+  if (status.notInPlan.length > 0) console.log(renderTable('\nDates not in the plan', status.notInPlan));
 }
 
 runCommand(async () => {

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { Logger } from 'graphile-worker';
-import { loadRacingApiConfig } from '../config.ts';
+import { checkCredentials } from '../account-checks.ts';
+import { accountsOf, loadRacingApiConfig, type RacingApiConfig } from '../config.ts';
 import { connect, databaseUrl, describeTarget } from '../db.ts';
 import { pendingMigrationCount } from '../schema-version.ts';
 import { drainQueue, startWorker } from '../worker.ts';
@@ -53,11 +54,41 @@ async function refuseOldSchema(url: string): Promise<void> {
   }
 }
 
+/**
+ * One call per account (a recent results date): credentials that answer clear a stop left by an earlier run
+ * (the waiting jobs resume); a 401 stops the account, and with no account left the worker refuses to start.
+ * A transient failure (the API down) does not stop the start: the jobs retry on their own.
+ */
+async function refuseBadCredentials(url: string, config: RacingApiConfig): Promise<void> {
+  const sql = connect(url, { max: 1 });
+  try {
+    const refusals: string[] = [];
+    const accounts = accountsOf(config);
+    for (const account of accounts) {
+      const line = await checkCredentials(sql, config, account).catch((error: Error) => ({
+        ok: true,
+        check: '',
+        detail: error.message,
+      }));
+      if (!line.ok) refusals.push(`${line.check}: ${line.detail}`);
+    }
+    if (refusals.length === accounts.length) {
+      throw new Error(
+        `The Racing API refused the credentials (${refusals.join('; ')}): fix RACING_API_USERNAME/RACING_API_PASSWORD (or RACING_API_ACCOUNTS), then run \`npm run doctor\``,
+      );
+    }
+    for (const refusal of refusals) console.error(`warning: ${refusal}; the other accounts go on`);
+  } finally {
+    await sql.end();
+  }
+}
+
 runCommand(async () => {
   const url = databaseUrl();
   // A wrong RACING_API_* setting or an old schema would otherwise fail every job one by one; refuse to start.
-  loadRacingApiConfig();
+  const config = loadRacingApiConfig();
   await refuseOldSchema(url);
+  await refuseBadCredentials(url, config);
   const o = {
     connectionString: url,
     concurrency: opts.concurrency,

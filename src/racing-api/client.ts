@@ -2,9 +2,9 @@
 // through the account-wide limiter in PostgreSQL, retried on transient failures and audited per attempt
 // in api_requests. Credentials go into the Authorization header only: never into URLs, messages or rows.
 import ky from 'ky';
-import type { RacingApiConfig } from '../config.ts';
+import { accountsOf, type RacingApiAccount, type RacingApiConfig } from '../config.ts';
 import type { Sql } from '../db.ts';
-import { type CallContext, callApi } from './request.ts';
+import { type AccountHandle, type CallContext, callApi } from './request.ts';
 import type { ApiResult } from './result.ts';
 import {
   type CoursesPage,
@@ -49,9 +49,9 @@ function checkDate(date: string): void {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`date must be YYYY-MM-DD, not '${date}'`);
 }
 
-function basicAuthorization(config: RacingApiConfig): Record<string, string> {
-  if (config.username === undefined || config.password === undefined) return {};
-  const token = Buffer.from(`${config.username}:${config.password}`, 'utf8').toString('base64');
+function basicAuthorization(account: RacingApiAccount): Record<string, string> {
+  if (account.username === undefined || account.password === undefined) return {};
+  const token = Buffer.from(`${account.username}:${account.password}`, 'utf8').toString('base64');
   return { authorization: `Basic ${token}` };
 }
 
@@ -60,18 +60,32 @@ export function createRacingApiClient(o: {
   sql: Sql;
   jobId?: string;
   signal?: AbortSignal;
+  /**
+   * Only this account, sent even while it is stopped, 401s returned as they are: the credential and plan
+   * checks of `npm run doctor` and of the worker's start.
+   */
+  pinnedAccountId?: string;
 }): RacingApiClient {
   const { config } = o;
+  let accounts = accountsOf(config);
+  if (o.pinnedAccountId !== undefined) {
+    accounts = accounts.filter((a) => a.id === o.pinnedAccountId);
+    if (accounts.length === 0) throw new Error(`no Racing API account has the id ${o.pinnedAccountId}`);
+  }
   // ky's own retry is off: callApi retries so that every attempt takes a rate-limit slot and an audit row.
   // Its timeout is off too: attemptOnce puts one deadline over headers and body of each attempt.
-  const api = ky.create({
-    baseUrl: config.baseUrl,
-    retry: 0,
-    timeout: false,
-    throwHttpErrors: false,
-    headers: { accept: 'application/json', 'user-agent': 'racing-etl-kit', ...basicAuthorization(config) },
-  });
-  const ctx: CallContext = { api, config, sql: o.sql };
+  const handles: AccountHandle[] = accounts.map((account) => ({
+    account,
+    api: ky.create({
+      baseUrl: config.baseUrl,
+      retry: 0,
+      timeout: false,
+      throwHttpErrors: false,
+      headers: { accept: 'application/json', 'user-agent': 'racing-etl-kit', ...basicAuthorization(account) },
+    }),
+  }));
+  const ctx: CallContext = { accounts: handles, config, sql: o.sql };
+  if (o.pinnedAccountId !== undefined) ctx.pinned = true;
   if (o.jobId !== undefined) ctx.jobId = o.jobId;
   if (o.signal !== undefined) ctx.signal = o.signal;
   const routeBase = new URL(config.baseUrl).pathname; // '/v1/'
@@ -89,6 +103,7 @@ export function createRacingApiClient(o: {
         searchParams,
         route: `${routeBase}results`,
         schema: resultsPageSchema,
+        date: q.date,
       });
     },
     racecardsPage(q) {
@@ -103,6 +118,7 @@ export function createRacingApiClient(o: {
         searchParams,
         route: `${routeBase}racecards/pro`,
         schema: racecardsPageSchema,
+        date: q.date,
       });
     },
     horsePro(horseId) {

@@ -8,9 +8,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KyInstance } from 'ky';
 import type { z } from 'zod';
-import { CONFIG_DEFAULTS, type Endpoint, type RacingApiConfig } from '../config.ts';
+import { CONFIG_DEFAULTS, type Endpoint, type RacingApiAccount, type RacingApiConfig } from '../config.ts';
 import type { Sql } from '../db.ts';
-import { abortableSleep, bucketFor, pushBack, RateLimitBacklogError, sendWithSlot } from '../rate-limit.ts';
+import {
+  abortableSleep,
+  bucketForAccount,
+  pushBack,
+  RateLimitBacklogError,
+  sendWithSlot,
+} from '../rate-limit.ts';
+import { chooseAccount, notInPlan, settleRefusal } from './accounts.ts';
 import { type AttemptOutcome, attemptOnce } from './attempt.ts';
 import {
   type ApiResult,
@@ -19,9 +26,22 @@ import {
   TransientApiError,
   UnexpectedApiResponseError,
 } from './result.ts';
+import { resultsPageSchema } from './schemas.ts';
+
+/** One account and the HTTP client carrying its credentials. */
+export interface AccountHandle {
+  account: RacingApiAccount;
+  api: KyInstance;
+}
 
 export interface CallContext {
-  api: KyInstance;
+  /** Every configured account (at least one): each call goes to one of them (racing-api/accounts.ts). */
+  accounts: AccountHandle[];
+  /**
+   * A client pinned to its one account (doctor, the worker's start check): sent even while the account is
+   * stopped, and a 401 is returned as it is instead of being settled.
+   */
+  pinned?: boolean;
   config: RacingApiConfig;
   sql: Sql;
   jobId?: string;
@@ -36,6 +56,8 @@ export interface CallSpec<T> {
   /** How the route is named in messages about plans, e.g. '/v1/horses/{horse_id}/pro'. */
   route: string;
   schema: z.ZodType<T>;
+  /** The date asked for (results, racecards): what a plan gap is checked against. */
+  date?: string;
 }
 
 // The attempt's deadline timer may fire late on a busy machine; a request leaves at the latest this long
@@ -76,13 +98,44 @@ function warmHttpClient(): Promise<void> {
   return httpWarm;
 }
 
+/** Sends one call: picks the account, then runs the retry loop on it and sorts out a 401/403 (accounts.ts). */
 export async function callApi<T>(ctx: CallContext, spec: CallSpec<T>): Promise<ApiResult<T>> {
+  if (ctx.pinned) {
+    const [only] = ctx.accounts;
+    if (!only) throw new Error('a pinned Racing API client needs one account');
+    return callWithAccount(ctx, only, spec);
+  }
+  const choice = await chooseAccount(ctx, spec);
+  if (choice.kind === 'not_in_plan') return notInPlan(choice.gap);
+  const result = await callWithAccount(ctx, choice.handle, spec);
+  if (result.ok || (result.reason !== 'unauthorized' && result.reason !== 'forbidden')) return result;
+  return settleRefusal(ctx, choice.handle, spec, result, (handle, date) =>
+    callWithAccount(ctx, handle, probeSpec(date)),
+  );
+}
+
+/** One recent results date, one race: what every paid plan answers, so a 401 there is the credentials. */
+function probeSpec(date: string): CallSpec<unknown> {
+  return {
+    endpoint: 'results',
+    input: 'results',
+    searchParams: new URLSearchParams({ start_date: date, end_date: date, limit: '1', skip: '0' }),
+    route: '/v1/results',
+    schema: resultsPageSchema,
+    date,
+  };
+}
+
+async function callWithAccount<T>(
+  ctx: CallContext,
+  handle: AccountHandle,
+  spec: CallSpec<T>,
+): Promise<ApiResult<T>> {
   const { config, sql, signal } = ctx;
-  const bucket = bucketFor(config, spec.endpoint);
+  const bucket = bucketForAccount(config, handle.account, spec.endpoint);
   const path = new URL(spec.input, config.baseUrl).pathname;
   const query = spec.searchParams.toString() || null;
   const maxRetryAfterMs = config.maxRetryAfterMs ?? CONFIG_DEFAULTS.maxRetryAfterMs;
-
   await warmHttpClient();
   for (let attempt = 1; ; attempt++) {
     let outcome: AttemptOutcome;
@@ -92,7 +145,7 @@ export async function callApi<T>(ctx: CallContext, spec: CallSpec<T>): Promise<A
       const sent = await sendWithSlot(
         sql,
         bucket,
-        () => attemptOnce(ctx.api, spec.input, spec.searchParams, config.timeoutMs, signal),
+        () => attemptOnce(handle.api, spec.input, spec.searchParams, config.timeoutMs, signal),
         { ...(signal ? { signal } : {}), sendWithinMs: config.timeoutMs + SEND_ALLOWANCE_MS },
       );
       outcome = sent.value;
@@ -107,7 +160,6 @@ export async function callApi<T>(ctx: CallContext, spec: CallSpec<T>): Promise<A
     }
     const verdict = judge(outcome, spec, path, config);
     await recordAttempt(ctx, spec.endpoint, path, query, attempt, outcome, verdict);
-
     if (outcome.kind === 'aborted') throw outcome.reason;
     if (verdict.kind === 'done') return verdict.result;
     if (verdict.kind === 'unexpected') throw new UnexpectedApiResponseError(verdict.error, verdict.status);
@@ -116,7 +168,7 @@ export async function callApi<T>(ctx: CallContext, spec: CallSpec<T>): Promise<A
     const retryAfterMs = outcome.kind === 'response' ? outcome.retryAfterMs : undefined;
     if (status === 429) {
       // Everyone on the account backs off, not just this caller: the next slot of any worker is at least
-      // this far away. The next attempt then waits in acquireSlot like everyone else.
+      // this far away. The next attempt then waits in sendWithSlot like everyone else.
       const delay = retryAfterMs ?? backoffDelay(attempt, retryBase(config), retryMax(config));
       await pushBack(sql, bucket, Math.min(delay, MAX_PUSH_BACK_MS));
     }

@@ -1,7 +1,14 @@
 // What a Racing API call returns: a parsed page, a terminal answer to record (never retried), or a thrown
 // TransientApiError once the retries are spent (graphile-worker then reschedules the job).
 
-export type TerminalReason = 'not_found' | 'invalid' | 'unauthorized' | 'forbidden' | 'unprocessable';
+// 'not_in_plan': not sent, a recorded plan gap of every usable account covers it (src/accounts.ts).
+export type TerminalReason =
+  | 'not_found'
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'unprocessable'
+  | 'not_in_plan';
 
 export type ApiResult<T> =
   | {

@@ -6,6 +6,7 @@
 // terminal 4xx: recorded, not retried), 'outside_window' (racecards outside their window, rules.ts: no call),
 // 'skipped' (already done). Transient errors are recorded on fetch_state and thrown, so the job retries.
 
+import { AccountStoppedError } from '../accounts.ts';
 import type { Sql } from '../db.ts';
 import type { RacingApiClient } from '../racing-api/client.ts';
 import type { ApiResult } from '../racing-api/result.ts';
@@ -35,7 +36,7 @@ export interface JobInfo {
 export interface FetchDayOutcome {
   source: DaySource;
   date: string;
-  status: 'done' | 'failed' | 'outside_window' | 'skipped';
+  status: 'done' | 'failed' | 'outside_window' | 'skipped' | 'not_in_plan';
   /** API calls made by this run. */
   calls: number;
   pages: number;
@@ -163,7 +164,9 @@ async function fetchDay<P extends PageData>(
       res = await spec.page(client, { date: o.date, regions, skip, limit: spec.limit });
     } catch (error) {
       // TransientApiError (retries spent), or anything unexpected (an unclassified status, an abort on
-      // shutdown): keep it visible on the date, then let graphile-worker retry the job.
+      // shutdown): keep it visible on the date, then let graphile-worker retry the job. A stopped account
+      // is not the date's failure: the job waits for the account (src/task.ts), the date stays as it was.
+      if (error instanceof AccountStoppedError) throw error;
       await recordTransient(db, spec.source, o, asError(error), job).catch(() => {});
       throw error;
     }
@@ -183,6 +186,7 @@ async function fetchDay<P extends PageData>(
         });
         break;
       }
+      if (res.reason === 'not_in_plan') return recordNotInPlan(db, spec.source, o, outcome, res.error);
       return recordFailure(db, spec.source, o, outcome, res, requestKey, page);
     }
     const pageItems = spec.items(res.data);
@@ -291,6 +295,23 @@ async function recordFailure(
         error_path = excluded.error_path, finished_at = now(), updated_at = now()`;
   });
   return { ...outcome, status: 'failed', httpStatus: res.status, error };
+}
+
+/** A date the account's plan does not include (src/accounts.ts): not failed, not called again. */
+async function recordNotInPlan(
+  db: Sql,
+  source: DaySource,
+  o: FetchDayOptions,
+  outcome: FetchDayOutcome,
+  error: string,
+): Promise<FetchDayOutcome> {
+  await db`
+    insert into fetch_state as f (source, date, status, regions, http_status, last_error, finished_at)
+    values (${source}, ${o.date}, 'not_in_plan', ${o.regions as string[]}::text[], 401, ${error}, now())
+    on conflict (source, date) do update set
+      status = case when f.status = 'done' then 'done' else 'not_in_plan' end,
+      http_status = excluded.http_status, last_error = excluded.last_error, finished_at = now(), updated_at = now()`;
+  return { ...outcome, status: 'not_in_plan', httpStatus: 401, error };
 }
 
 /** Outside any data transaction: the attempt and its error stay visible while the job waits to retry. */

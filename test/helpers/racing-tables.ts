@@ -25,3 +25,26 @@ export async function racingChecksums(sql: Sql): Promise<Record<string, string>>
   }
   return out;
 }
+
+// Columns that differ between two correct runs (times, serials, bookkeeping of attempts), left out by contentChecksums.
+const RUN_COLUMNS: Record<string, string[]> = {
+  ra_horses: ['enriched_at'],
+  ra_mst_races: ['racecard_fetched_at', 'result_fetched_at'],
+  ra_mst_runners: ['id'],
+  raw_responses: ['id', 'fetched_at'],
+  fetch_state: ['attempts', 'queued_at', 'finished_at', 'http_status', 'last_error'],
+};
+
+/** Like racingChecksums without timestamps and serials: equal checksums = the same content as another run. */
+export async function contentChecksums(sql: Sql): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [table, order] of Object.entries(TABLES)) {
+    const strip = ['created_at', 'updated_at', ...(RUN_COLUMNS[table] ?? [])].map((c) => `'${c}'`).join(', ');
+    const [row] = await sql.unsafe<{ md5: string; n: number }[]>(
+      `select md5(coalesce(string_agg((to_jsonb(t) - array[${strip}])::text, E'\\n' order by ${order}), '')) as md5,
+              count(*)::int as n from ${table} t`,
+    );
+    out[table] = `${row?.n}:${row?.md5}`;
+  }
+  return out;
+}

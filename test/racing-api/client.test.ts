@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RacingApiConfig } from '../../src/config.ts';
+import { accountsOf } from '../../src/config.ts';
 import {
   createRacingApiClient,
   TransientApiError,
@@ -58,6 +59,8 @@ const auditRows = () =>
 beforeEach(async () => {
   await db.sql`delete from api_requests`;
   await db.sql`delete from rate_limit_slots`;
+  await db.sql`delete from api_accounts`;
+  await db.sql`delete from api_plan_gaps`;
 });
 
 afterEach(async () => {
@@ -382,7 +385,10 @@ describe('terminal answers are returned, never retried', () => {
     },
   ])('$status -> $reason after exactly one request', async ({ status, body, reason, error }) => {
     const s = await serve((_req, res) => json(res, status, body));
-    const result = await createRacingApiClient({ config: configFor(s), sql: db.sql }).racecardsPage(page);
+    // Pinned: the raw answer, without the account-level settling of a 401/403 (test/accounts covers that).
+    const config = configFor(s);
+    const pinnedAccountId = accountsOf(config)[0]?.id as string;
+    const result = await createRacingApiClient({ config, sql: db.sql, pinnedAccountId }).racecardsPage(page);
     expect(result).toEqual({ ok: false, reason, status, body, bodyText: JSON.stringify(body), error });
     expect(s.requests).toHaveLength(1);
     expect((await auditRows()).map((r) => [r.status, r.attempt, r.error])).toEqual([[status, 1, error]]);
@@ -448,7 +454,8 @@ describe('401 without credentials', () => {
     const config = configFor(s);
     delete config.username;
     delete config.password;
-    const result = await createRacingApiClient({ config, sql: db.sql }).horsePro('hrs_1');
+    const pinnedAccountId = accountsOf(config)[0]?.id as string;
+    const result = await createRacingApiClient({ config, sql: db.sql, pinnedAccountId }).horsePro('hrs_1');
     expect(result.ok === false && result.error).toBe(
       'The Racing API answered 401 for /v1/horses/hrs_1/pro: RACING_API_USERNAME/RACING_API_PASSWORD are not set, or whether your plan includes /v1/horses/{horse_id}/pro (Not authenticated)',
     );
