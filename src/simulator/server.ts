@@ -42,6 +42,11 @@ export interface SimulatorOptions {
    * real current UTC date. Changeable later with Simulator.setToday.
    */
   today?: string;
+  /**
+   * The clock of the rate limits and arrival stamps, ms since the epoch (default the real one). Tests that
+   * check the window's arithmetic freeze it, so a slow machine cannot spread a burst over two windows.
+   */
+  clock?: () => number;
   /** Data variation; same seed + date = identical data. */
   seed?: string;
   /** Default 1 (~35 GB+IRE races/day). */
@@ -270,7 +275,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   /** The reply to send, or undefined when the fault kind answers (or not) by itself. */
   function handle(req: IncomingMessage, res: ServerResponse): Reply | undefined {
-    const now = performance.timeOrigin + performance.now();
+    const now = options.clock ? options.clock() : performance.timeOrigin + performance.now();
     const url = new URL(req.url ?? '/', 'http://simulator');
     const endpoint = classify(url.pathname);
     stats.total++;

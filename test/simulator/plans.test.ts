@@ -166,6 +166,8 @@ describe('several accounts', () => {
     const s = await startSimulator({
       today: TODAY,
       ratePerSec: 2,
+      // A frozen clock: every request of the bursts falls in one window, however slowly they arrive.
+      clock: () => 1_000_000,
       username: 'first',
       password: 'one',
       accounts: [{ username: 'second', password: 'two' }],

@@ -202,7 +202,12 @@ describe('auth, limits and faults', () => {
   });
 
   test('rate limit: requests past the per-second budget answer 429 (with Retry-After when configured)', async () => {
-    const limited = await startSimulator({ ratePerSec: 2, retryAfterOn429: 1, today: TODAY });
+    const limited = await startSimulator({
+      ratePerSec: 2,
+      retryAfterOn429: 1,
+      today: TODAY,
+      clock: () => 1_000_000,
+    });
     try {
       const replies = await Promise.all(Array.from({ length: 6 }, () => fetch(`${limited.url}courses`)));
       const statuses = replies.map((r) => r.status).sort();
@@ -225,6 +230,7 @@ describe('auth, limits and faults', () => {
   test('cloudflare mode: a burst starts a cool-off', async () => {
     const guarded = await startSimulator({
       cloudflare: { maxRequests: 3, windowMs: 10_000, coolOffMs: 60_000 },
+      clock: () => 1_000_000,
     });
     try {
       const statuses: number[] = [];
