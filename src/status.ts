@@ -1,3 +1,4 @@
+import { kitTableSizes, type TableSize } from './daily/table-sizes.ts';
 import type { Sql } from './db.ts';
 
 export interface ProgressRow {
@@ -25,6 +26,9 @@ export interface Status {
     error: string | null;
     path: string | null;
   }>;
+  /** Dates whose re-fetch changed something since midnight (database time zone), per source (date_amendments). */
+  amendedToday: Array<{ source: string; dates: number }>;
+  tableSizes: TableSize[];
 }
 
 /** Everything `npm run status` shows, read from the database (views, api_requests, graphile_worker.jobs). */
@@ -51,7 +55,12 @@ export async function readStatus(sql: Sql): Promise<Status> {
     select source, to_char(date, 'YYYY-MM-DD') as date, http_status as "httpStatus", last_error as error,
            error_path as path
     from fetch_state where status = 'failed' order by date desc, source limit 20`;
+  const amendedToday = await sql<Status['amendedToday']>`
+    select source, count(distinct date)::int as dates from date_amendments
+    where amended_at >= date_trunc('day', now()) group by source order by source`;
   return {
+    amendedToday,
+    tableSizes: await kitTableSizes(sql),
     progress: [...progress],
     requestsPerSecLastMinute: (rate?.n ?? 0) / 60,
     statusesLastHour,
@@ -70,4 +79,12 @@ export function formatDuration(seconds: number): string {
   if (h > 0) return `${h}h ${m}m`;
   if (m > 0) return `${m}m ${s % 60}s`;
   return `${s}s`;
+}
+
+/** '3 dates amended today (results 2, racecards 1)', or 'no dates amended today'. */
+export function describeAmendedToday(amended: Status['amendedToday']): string {
+  const total = amended.reduce((n, a) => n + a.dates, 0);
+  if (total === 0) return 'no dates amended today';
+  const parts = amended.map((a) => `${a.source} ${a.dates}`).join(', ');
+  return `${total} date${total === 1 ? '' : 's'} amended today (${parts})`;
 }

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { formatBytes } from '../daily/table-sizes.ts';
 import { connect, databaseUrl } from '../db.ts';
-import { formatDuration, readStatus, type Status } from '../status.ts';
+import { describeAmendedToday, formatDuration, readStatus, type Status } from '../status.ts';
 import { runCommand } from './run.ts';
 import { renderTable } from './table.ts';
 
@@ -53,6 +54,9 @@ function print(status: Status): void {
   console.log(renderTable('\nQueue (graphile_worker.jobs)', status.queue));
   if (status.failedDates.length > 0)
     console.log(renderTable('\nFailed dates (newest 20)', status.failedDates));
+  console.log(`\nAmendments: ${describeAmendedToday(status.amendedToday)}`);
+  const sizes = status.tableSizes.map((t) => ({ table: t.table, size: formatBytes(t.bytes) }));
+  console.log(renderTable('\nTable sizes (with indexes)', sizes));
 }
 
 runCommand(async () => {
