@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { WorkerEvents } from 'graphile-worker';
 import { expect, test } from 'vitest';
-import { taskList } from '../../tasks/index.ts';
 import { parseSchedule } from '../../src/daily/schedule.ts';
 import { addDays, ukToday } from '../../src/racing/dates.ts';
 import { startWorker } from '../../src/worker.ts';
+import { taskList } from '../../tasks/index.ts';
 import { useTestDatabase } from '../helpers/db.ts';
 import { pollUntil } from '../helpers/poll.ts';
 import { useSimulator } from '../helpers/racing-worker.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { taskList } from '../../tasks/index.ts';
 import { CRONTAB_PATH, parseSchedule, readSchedule } from '../../src/daily/schedule.ts';
 import { addDays } from '../../src/racing/dates.ts';
 import { drainQueue } from '../../src/worker.ts';
+import { taskList } from '../../tasks/index.ts';
 import { useTestDatabase } from '../helpers/db.ts';
 import { addJob, queuedJobs, useSimulator } from '../helpers/racing-worker.ts';
 
@@ -95,8 +95,24 @@ describe('every scheduled task runs', () => {
       select day::text, endpoint, status, requests::int, errors::int, bytes::int, duration_ms::int
       from api_requests_daily order by day, endpoint, status nulls last`;
     expect(summary).toEqual([
-      { day: '2025-03-12', endpoint: 'results', status: 200, requests: 2, errors: 0, bytes: 1500, duration_ms: 150 },
-      { day: '2025-03-12', endpoint: 'results', status: null, requests: 1, errors: 1, bytes: 0, duration_ms: 0 },
+      {
+        day: '2025-03-12',
+        endpoint: 'results',
+        status: 200,
+        requests: 2,
+        errors: 0,
+        bytes: 1500,
+        duration_ms: 150,
+      },
+      {
+        day: '2025-03-12',
+        endpoint: 'results',
+        status: null,
+        requests: 1,
+        errors: 1,
+        bytes: 0,
+        duration_ms: 0,
+      },
     ]);
     const [left] = await db.sql`select count(*)::int as n from api_requests`;
     expect(left?.n).toBe((kept?.n ?? 0) + 1);
@@ -106,7 +122,9 @@ describe('every scheduled task runs', () => {
     // Idempotent: a second run (a catch-up of the same day) finds nothing more to summarise.
     await addJob(db.sql, 'prune_api_requests', scheduled('prune_api_requests'));
     await drain();
-    expect(await db.sql`select day::text, status, requests::int from api_requests_daily order by 1, 2`).toEqual([
+    expect(
+      await db.sql`select day::text, status, requests::int from api_requests_daily order by 1, 2`,
+    ).toEqual([
       { day: '2025-03-12', status: 200, requests: 2 },
       { day: '2025-03-12', status: null, requests: 1 },
     ]);
