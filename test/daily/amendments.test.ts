@@ -28,7 +28,7 @@ const amendments = () => db.sql`
 
 describe('a re-fetched date that changed', () => {
   let resultRace = '';
-  let placed: { horse_id: string; position: string }[] = [];
+  let placed: { race_id: string; horse_id: string; position: string }[] = [];
   let cardRace = '';
   let scratched = '';
 
@@ -40,7 +40,7 @@ describe('a re-fetched date that changed', () => {
         where r.date = ${YESTERDAY} and u.position in ('1', '2') order by u.race_id, u.position limit 2`),
     ];
     expect(placed.map((p) => p.position)).toEqual(['1', '2']);
-    resultRace = (placed[0] as { race_id: string }).race_id;
+    resultRace = placed[0]?.race_id ?? '';
     const [card] = await db.sql<{ race_id: string; horse_id: string }[]>`
       select u.race_id, u.horse_id from ra_mst_runners u join ra_mst_races r on r.id = u.race_id
       where r.date = ${TODAY} order by u.race_id, u.horse_id limit 1`;
@@ -68,7 +68,8 @@ describe('a re-fetched date that changed', () => {
     });
     await scheduledRound();
 
-    const [first, second] = placed as [{ horse_id: string }, { horse_id: string }];
+    const [first, second] = placed;
+    if (!first || !second) throw new Error('the first round found no placed runners');
     const now = await db.sql`
       select horse_id, position, sp, sp_dec::float8 as sp_dec from ra_mst_runners
       where race_id = ${resultRace} and horse_id in (${first.horse_id}, ${second.horse_id}) order by position`;
