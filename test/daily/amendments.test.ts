@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { addDays } from '../../src/racing/dates.ts';
+import { loadCoverage } from '../../src/report/coverage.ts';
+import { renderReportHtml } from '../../src/report/html.ts';
 import { describeAmendedToday, readStatus } from '../../src/status.ts';
 import { drainQueue } from '../../src/worker.ts';
 import { useTestDatabase } from '../helpers/db.ts';
@@ -121,4 +123,22 @@ describe('a re-fetched date that changed', () => {
       ['racecards', 0, 1],
     ]);
   });
+});
+
+test('status and the report list the size of every kit table', async () => {
+  const tables = await db.sql<{ name: string }[]>`
+    select tablename as name from pg_tables where schemaname = 'public' order by 1`;
+  const { tableSizes } = await readStatus(db.sql);
+  expect(tableSizes.map((t) => t.table).sort()).toEqual(tables.map((t) => t.name));
+  expect(tables.map((t) => t.name)).toEqual(
+    expect.arrayContaining(['api_requests_daily', 'date_amendments']),
+  );
+  const runners = tableSizes.find((t) => t.table === 'ra_mst_runners');
+  const [actual] = await db.sql`select pg_total_relation_size('ra_mst_runners')::float8 as bytes`;
+  expect(runners?.bytes).toBe(actual?.bytes);
+  const coverage = await loadCoverage(db.sql);
+  expect(coverage.tableSizes).toEqual(tableSizes);
+  const html = renderReportHtml(coverage);
+  expect(html).toContain('<section id="table-sizes">');
+  expect(html).toContain('<td>raw_responses</td>');
 });
