@@ -33,9 +33,12 @@ export function wasLoaded(db: Tx, source: DaySource, date: string | undefined): 
 }
 
 /**
- * Marks runners of the page's races that the page does not list, and clears the mark of listed ones. A race
- * belongs to its result once one is loaded: a racecard page then changes no marks (its non-runners are
- * already absent from the result). Sent at call time, so it must be called after the runners' upsert.
+ * Marks runners of the page's races that an earlier page of the same source listed and this one does not,
+ * and clears the mark of listed ones. A race belongs to its result once one is loaded: a racecard page then
+ * changes no marks. A results page only marks runners that had a result (position set), never a card's
+ * non-runner that no result ever listed: so loading cards and results in either order gives the same rows,
+ * and only a real change between two fetches marks anything. Sent at call time, so it must be called after
+ * the runners' upsert.
  */
 export function markRemovedRunners(db: Tx, source: DaySource, rows: DayRows): Promise<RemovedRunners> {
   const raceIds = [...new Set(rows.races.map((r) => String(r.id)))];
@@ -54,6 +57,7 @@ export function markRemovedRunners(db: Tx, source: DaySource, rows: DayRows): Pr
     removed as (
       update ra_mst_runners u set removed_at = now(), updated_at = now()
       where u.race_id in (select id from races) and u.removed_at is null
+        and (${racecards}::boolean or u.position is not null)
         and not exists (select from listed l where l.race_id = u.race_id and l.horse_id = u.horse_id)
       returning 1
     ),

@@ -26,7 +26,7 @@ type Item = { race_id: string; runners: Array<Record<string, unknown>> };
 
 const amendments = () => db.sql`
   select source, date::text, races_changed, runners_changed, runners_removed, runners_restored
-  from date_amendments order by id`;
+  from date_amendments order by source, id`;
 
 describe('a re-fetched date that changed', () => {
   let resultRace = '';
@@ -86,19 +86,19 @@ describe('a re-fetched date that changed', () => {
 
     expect(await amendments()).toEqual([
       {
-        source: 'results',
-        date: YESTERDAY,
-        races_changed: 0,
-        runners_changed: 2,
-        runners_removed: 0,
-        runners_restored: 0,
-      },
-      {
         source: 'racecards',
         date: TODAY,
         races_changed: 0,
         runners_changed: 0,
         runners_removed: 1,
+        runners_restored: 0,
+      },
+      {
+        source: 'results',
+        date: YESTERDAY,
+        races_changed: 0,
+        runners_changed: 2,
+        runners_removed: 0,
         runners_restored: 0,
       },
     ]);
@@ -118,11 +118,35 @@ describe('a re-fetched date that changed', () => {
       select removed_at from ra_mst_runners where race_id = ${cardRace} and horse_id = ${scratched}`;
     expect(back?.removed_at).toBeNull();
     const rows = await amendments();
-    expect(rows.slice(2).map((r) => [r.source, r.runners_changed, r.runners_restored])).toEqual([
-      ['results', 2, 0],
-      ['racecards', 0, 1],
+    expect(rows.map((r) => [r.source, r.runners_changed, r.runners_removed, r.runners_restored])).toEqual([
+      ['racecards', 0, 1, 0],
+      ['racecards', 0, 0, 1],
+      ['results', 2, 0, 0],
+      ['results', 2, 0, 0],
     ]);
   });
+});
+
+test("a card's non-runners absent from the first result are not marked: cards and results load alike in either order", async () => {
+  const date = addDays(TODAY, -5);
+  // The simulator's cards list starters only: add a declared runner that the result will not list.
+  env.sim.editPages((endpoint, page: Page) => {
+    const [race] = endpoint === 'racecards' ? (page.racecards as Item[]) : [];
+    const runner = race?.runners[0];
+    if (runner)
+      race.runners.push({ ...runner, horse_id: 'hrs_999999991', horse: 'Late Scratch', number: '99' });
+  });
+  await addJob(db.sql, 'fetch_racecards_day', { date, enrich: false });
+  await drain();
+  env.sim.editPages(undefined);
+  await addJob(db.sql, 'fetch_results_day', { date, enrich: false });
+  await drain();
+  const [row] = await db.sql`
+    select count(*) filter (where u.position is null)::int as without_result,
+           count(*) filter (where u.removed_at is not null)::int as marked
+    from ra_mst_runners u join ra_mst_races r on r.id = u.race_id where r.date = ${date}`;
+  expect(row?.without_result).toBeGreaterThan(0);
+  expect(row?.marked).toBe(0);
 });
 
 test('status and the report list the size of every kit table', async () => {
