@@ -20,7 +20,7 @@ function positiveInt(name: string, max: number) {
 const program = new Command('worker')
   .description(
     'Run the graphile-worker tasks (backfill_dates, fetch_results_day, fetch_racecards_day, enrich_horse, …) ' +
-      'against DATABASE_URL. Ctrl-C (SIGINT) or SIGTERM finishes the running jobs and exits; a second signal aborts them ' +
+      'against DATABASE_URL, and the daily schedule in the crontab file unless --no-schedule. Ctrl-C (SIGINT) or SIGTERM finishes the running jobs and exits; a second signal aborts them ' +
       '(they are retried later). The Racing API settings come from RACING_API_* variables.',
   )
   .option('--once', 'run every job that is due now, then exit')
