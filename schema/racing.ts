@@ -201,6 +201,9 @@ export const raMstRunners = pgTable(
     prizeAmount: numeric('prize_amount', { precision: 12, scale: 2, mode: 'number' }),
     prizeCurrency: text('prize_currency'),
     resultComment: text('result_comment'),
+    // Set when a re-fetch of the runner's race no longer lists it (a non-runner taken off the card, a runner
+    // dropped from a result); cleared if it comes back. src/racing/amendments.ts.
+    removedAt: timestamptz('removed_at'),
     ...stamps,
   },
   (t) => [

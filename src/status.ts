@@ -1,4 +1,5 @@
 import { allAccountStates, describeGap } from './accounts.ts';
+import { kitTableSizes, type TableSize } from './daily/table-sizes.ts';
 import type { Sql } from './db.ts';
 
 export interface ProgressRow {
@@ -30,6 +31,9 @@ export interface Status {
   accountProblems: string[];
   /** Dates per source that the plan does not include. */
   notInPlan: Array<{ source: string; dates: number; first: string; last: string }>;
+  /** Dates whose re-fetch changed something since midnight (database time zone), per source (date_amendments). */
+  amendedToday: Array<{ source: string; dates: number }>;
+  tableSizes: TableSize[];
 }
 
 /** One line per stopped account and per plan gap, for status, verify and the report. */
@@ -70,9 +74,14 @@ export async function readStatus(sql: Sql): Promise<Status> {
   const notInPlan = await sql<Status['notInPlan']>`
     select source, count(*)::int as dates, min(date)::text as first, max(date)::text as last
     from fetch_state where status = 'not_in_plan' group by source order by source`;
+  const amendedToday = await sql<Status['amendedToday']>`
+    select source, count(distinct date)::int as dates from date_amendments
+    where amended_at >= date_trunc('day', now()) group by source order by source`;
   return {
     accountProblems: await readAccountProblems(sql),
     notInPlan,
+    amendedToday,
+    tableSizes: await kitTableSizes(sql),
     progress: [...progress],
     requestsPerSecLastMinute: (rate?.n ?? 0) / 60,
     statusesLastHour,
@@ -91,4 +100,12 @@ export function formatDuration(seconds: number): string {
   if (h > 0) return `${h}h ${m}m`;
   if (m > 0) return `${m}m ${s % 60}s`;
   return `${s}s`;
+}
+
+/** '3 dates amended today (results 2, racecards 1)', or 'no dates amended today'. */
+export function describeAmendedToday(amended: Status['amendedToday']): string {
+  const total = amended.reduce((n, a) => n + a.dates, 0);
+  if (total === 0) return 'no dates amended today';
+  const parts = amended.map((a) => `${a.source} ${a.dates}`).join(', ');
+  return `${total} date${total === 1 ? '' : 's'} amended today (${parts})`;
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Logger, TaskList } from 'graphile-worker';
+import type { Logger, ParsedCronItem, TaskList } from 'graphile-worker';
 import { type Runner, run, type WorkerEvents } from 'graphile-worker';
 import { taskList } from '../tasks/index.ts';
 import { connect, type Sql } from './db.ts';
@@ -18,6 +18,11 @@ export interface WorkerOptions {
   logger?: Logger;
   /** Receives graphile-worker's events (job:start, job:complete, …), for programs that watch the runner. */
   events?: WorkerEvents;
+  /**
+   * The daily schedule (src/daily/schedule.ts readSchedule/parseSchedule): graphile-worker's cron runs it in
+   * this runner. None by default; drainQueue never runs one.
+   */
+  schedule?: ParsedCronItem[];
 }
 
 /** Every task bound to this runner's database (see src/racing/task-db.ts). */
@@ -42,6 +47,8 @@ function runnerOptions(o: WorkerOptions, events = o.events) {
     logger: o.logger ?? quietWorkerLogger,
     taskList: tasksFor(o.connectionString),
     ...(events ? { events } : {}),
+    // Always explicit: without it graphile-worker would load ./crontab from the working directory by itself.
+    parsedCronItems: o.schedule ?? [],
     // graphile-worker does not await an unbatched job completion, so a stopped runner could leave the last
     // job's row still being deleted. Batched completions (delay 0: same tick) are flushed before the
     // pool's promise resolves: a drained queue is really empty when drainQueue returns.
@@ -82,7 +89,7 @@ export async function drainQueue(o: WorkerOptions): Promise<void> {
   const events: WorkerEvents = o.events ?? new EventEmitter();
   const watch = watchUntilDrained(events, sql, Object.keys(taskList));
   try {
-    const runner = await run(runnerOptions(o, events));
+    const runner = await run({ ...runnerOptions(o, events), parsedCronItems: [] });
     let ended = false;
     try {
       watch.start();

@@ -1,10 +1,14 @@
 import type { TaskList } from 'graphile-worker';
 import { backfillDatesTask } from './backfill_dates.ts';
 import { backfillLadderTask } from './backfill_ladder.ts';
+import { dailyRacecardsTask } from './daily_racecards.ts';
+import { dailyResultsTask } from './daily_results.ts';
 import { enrichHorseTask } from './enrich_horse.ts';
+import { enrichNewHorsesTask } from './enrich_new_horses.ts';
 import { fetchRacecardsDayTask } from './fetch_racecards_day.ts';
 import { fetchResultsDayTask } from './fetch_results_day.ts';
 import { ingestMarketBooksTask } from './ingest_market_books.ts';
+import { pruneApiRequestsTask } from './prune_api_requests.ts';
 
 // Every task identifier the kit's workers run. One file per task, each written with defineTask
 // (src/task.ts): a zod payload schema and one library call.
@@ -15,4 +19,9 @@ export const taskList: TaskList = {
   enrich_horse: enrichHorseTask,
   ingest_market_books: ingestMarketBooksTask,
   backfill_ladder: backfillLadderTask,
+  // The daily schedule (crontab, src/daily/).
+  daily_results: dailyResultsTask,
+  daily_racecards: dailyRacecardsTask,
+  enrich_new_horses: enrichNewHorsesTask,
+  prune_api_requests: pruneApiRequestsTask,
 };

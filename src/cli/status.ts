@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { styleText } from 'node:util';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { formatBytes } from '../daily/table-sizes.ts';
 import { connect, databaseUrl } from '../db.ts';
-import { formatDuration, readStatus, type Status } from '../status.ts';
+import { describeAmendedToday, formatDuration, readStatus, type Status } from '../status.ts';
 import { runCommand } from './run.ts';
 import { renderTable } from './table.ts';
 
@@ -56,6 +57,9 @@ function print(status: Status): void {
     console.log(renderTable('\nFailed dates (newest 20)', status.failedDates));
   for (const line of status.accountProblems) console.log(styleText('red', line));
   if (status.notInPlan.length > 0) console.log(renderTable('\nDates not in the plan', status.notInPlan));
+  console.log(`\nAmendments: ${describeAmendedToday(status.amendedToday)}`);
+  const sizes = status.tableSizes.map((t) => ({ table: t.table, size: formatBytes(t.bytes) }));
+  console.log(renderTable('\nTable sizes (with indexes)', sizes));
 }
 
 runCommand(async () => {

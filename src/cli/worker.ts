@@ -1,7 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { Logger } from 'graphile-worker';
+import { taskList } from '../../tasks/index.ts';
 import { checkCredentials } from '../account-checks.ts';
 import { accountsOf, loadRacingApiConfig, type RacingApiConfig } from '../config.ts';
+import { CRONTAB_PATH, readSchedule } from '../daily/schedule.ts';
 import { connect, databaseUrl, describeTarget } from '../db.ts';
 import { pendingMigrationCount } from '../schema-version.ts';
 import { drainQueue, startWorker } from '../worker.ts';
@@ -19,10 +21,11 @@ function positiveInt(name: string, max: number) {
 const program = new Command('worker')
   .description(
     'Run the graphile-worker tasks (backfill_dates, fetch_results_day, fetch_racecards_day, enrich_horse, …) ' +
-      'against DATABASE_URL. Ctrl-C (SIGINT) or SIGTERM finishes the running jobs and exits; a second signal aborts them ' +
+      'against DATABASE_URL, and the daily schedule in the crontab file unless --no-schedule. Ctrl-C (SIGINT) or SIGTERM finishes the running jobs and exits; a second signal aborts them ' +
       '(they are retried later). The Racing API settings come from RACING_API_* variables.',
   )
   .option('--once', 'run every job that is due now, then exit')
+  .option('--no-schedule', 'do not run the daily schedule (the crontab file); --once never runs it')
   .option('--concurrency <n>', 'jobs run at once in this process', positiveInt('--concurrency', 64), 1)
   .option(
     '--poll-interval <ms>',
@@ -32,7 +35,7 @@ const program = new Command('worker')
   )
   .parse();
 
-const opts = program.opts<{ once?: boolean; concurrency: number; pollInterval: number }>();
+const opts = program.opts<{ once?: boolean; schedule: boolean; concurrency: number; pollInterval: number }>();
 
 // Job lines (from the tasks' helpers.logger) plus graphile-worker's warnings and errors. Messages never hold
 // credentials: the API client and the tasks keep them out of every error text.
@@ -108,8 +111,14 @@ runCommand(async () => {
     );
     return 0;
   }
-  const runner = await startWorker(o);
+  const schedule = opts.schedule ? readSchedule(CRONTAB_PATH, Object.keys(taskList)) : [];
+  const runner = await startWorker({ ...o, schedule });
   console.log(`worker running on ${describeTarget(url)} (concurrency ${opts.concurrency}); Ctrl-C to stop`);
+  console.log(
+    opts.schedule
+      ? `schedule: ${schedule.length} crontab lines (${schedule.map((i) => i.task).join(', ')}), times in UTC`
+      : 'schedule: off (--no-schedule)',
+  );
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

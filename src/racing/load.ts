@@ -1,6 +1,7 @@
 // One day's rows into their tables, in one transaction (see upsert.ts for how each table is written).
 
 import type { Tx } from '../db.ts';
+import { dayDate, markRemovedRunners, recordAmendment, wasLoaded } from './amendments.ts';
 import type { DayRows } from './rows.ts';
 import {
   BOOKMAKERS,
@@ -28,7 +29,12 @@ export type DayLoadCounts = Record<keyof DayRows, UpsertCount>;
  * not a pool: pooled statements could run side by side on different connections.
  */
 export async function loadDayRows(db: Tx, source: DaySource, rows: DayRows): Promise<DayLoadCounts> {
-  const [courses, jockeys, trainers, owners, horses, pedigrees, races, runners, bookmakers] =
+  // Amendments (amendments.ts): read whether the date was loaded before anything of it is written.
+  const date = dayDate(rows);
+  const loadedBefore = wasLoaded(db, source, date);
+  // Awaited after the upserts; if the transaction fails, their error is the one reported.
+  loadedBefore.catch(() => {});
+  const [courses, jockeys, trainers, owners, horses, pedigrees, races, runners, bookmakers, removed] =
     await Promise.all([
       upsertRows(db, COURSES, rows.courses),
       upsertRows(db, JOCKEYS, rows.jockeys),
@@ -39,6 +45,11 @@ export async function loadDayRows(db: Tx, source: DaySource, rows: DayRows): Pro
       upsertRows(db, source === 'results' ? RESULT_RACES : RACECARD_RACES, rows.races),
       upsertRows(db, source === 'results' ? RUNNERS : RACECARD_RUNNERS, rows.runners),
       upsertRows(db, BOOKMAKERS, rows.bookmakers),
+      markRemovedRunners(db, source, rows),
     ]);
+  if (date !== undefined && (await loadedBefore)) {
+    const changes = { racesChanged: races.updated, runnersChanged: runners.updated, ...removed };
+    await recordAmendment(db, source, date, changes);
+  }
   return { courses, jockeys, trainers, owners, horses, pedigrees, races, runners, bookmakers };
 }

@@ -95,7 +95,8 @@ export const RACECARD_RACES: TableSpec = {
 };
 
 const runners = raMstRunners;
-export const RUNNERS = tableSpec(runners);
+// removed_at is the amendment check's (src/racing/amendments.ts), never a page's value.
+export const RUNNERS = tableSpec(runners, [runners.removedAt]);
 export const RACECARD_RUNNERS: TableSpec = {
   ...RUNNERS,
   // Runner columns both sources carry; a runner has its result once position is set.

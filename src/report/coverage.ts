@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { kitTableSizes, type TableSize } from '../daily/table-sizes.ts';
 import type { Sql } from '../db.ts';
 import { ISO_UTC, loadRequestActivity, type RequestActivity } from './requests.ts';
 
@@ -70,6 +71,8 @@ export interface Coverage {
   ladderBackfillRuns: LadderBackfillRun[];
   requests: RequestActivity;
   backfill: BackfillProgress[];
+  /** Disk size of every kit table, largest first. */
+  tableSizes: TableSize[];
 }
 
 export interface LoadCoverageOptions {
@@ -108,6 +111,7 @@ export async function loadCoverage(sql: Sql, options: LoadCoverageOptions = {}):
           justify_interval(date_trunc('second', eta))::text as eta
         from v_backfill_progress`),
       ],
+      tableSizes: await kitTableSizes(tx),
     };
   })) as Coverage;
 }

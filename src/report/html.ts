@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { formatBytes } from '../daily/table-sizes.ts';
 import type { Coverage } from './coverage.ts';
 import {
   chart,
@@ -65,6 +66,7 @@ ${entitiesSection(coverage)}
 ${backfillSection(coverage)}
 ${ladderSection(coverage)}
 ${requestsSection(coverage)}
+${tableSizesSection(coverage)}
 </main>
 <script type="application/json" id="coverage-data">${data}</script>
 <script>${scriptSafe(chartJs)}</script>
@@ -280,5 +282,19 @@ ${table(
     ],
   })),
 )}`,
+  );
+}
+
+function tableSizesSection({ tableSizes }: Coverage): string {
+  return section(
+    'table-sizes',
+    'Table sizes',
+    table(
+      'Disk size of every kit table with its indexes (raw_responses is the archive and is never pruned)',
+      ['Table', 'Size'],
+      tableSizes.map((t) => ({
+        cells: [text(t.table), { html: escapeHtml(formatBytes(t.bytes)), className: 'num' }],
+      })),
+    ),
   );
 }

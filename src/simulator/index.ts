@@ -22,6 +22,7 @@ export {
 } from './population.ts';
 export {
   type FaultRule,
+  type PageEdit,
   RACECARD_WINDOW_START,
   type Simulator,
   type SimulatorAccount,

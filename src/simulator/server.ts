@@ -91,10 +91,18 @@ export interface Simulator {
   clearFaults(): void;
   /** Moves the simulator's clock to this 'YYYY-MM-DD' (undefined: back to the real UTC date). */
   setToday(date: string | undefined): void;
+  /**
+   * Test hook for amendments: every results/racecards page body passes through `edit` (it may change the
+   * parsed page in place) before it is sent; undefined removes the hook.
+   */
+  editPages(edit: PageEdit | undefined): void;
   /** Changes the plan of one account (by username), or of every account and anonymous access without one. */
   setPlan(plan: Plan, username?: string): void;
   close(): Promise<void>;
 }
+
+/** Changes a parsed results or racecards page in place (Simulator.editPages). */
+export type PageEdit = (endpoint: 'results' | 'racecards', page: Record<string, unknown>) => void;
 
 /** First day racecards/pro serves. */
 export const RACECARD_WINDOW_START = '2023-01-23';
@@ -224,13 +232,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return { status: 200, body: racecardsPageJson(date, query, seed, scale) };
   }
 
+  let pageEdit: PageEdit | undefined;
+  function edited(endpoint: 'results' | 'racecards', reply: Reply): Reply {
+    if (!pageEdit || reply.status !== 200) return reply;
+    const page = JSON.parse(reply.body) as Record<string, unknown>;
+    pageEdit(endpoint, page);
+    return { ...reply, body: JSON.stringify(page) };
+  }
+
   function route(endpoint: Endpoint, path: string, params: URLSearchParams, plan: Plan): Reply {
     try {
       switch (endpoint) {
         case 'results':
-          return results(params, plan);
+          return edited('results', results(params, plan));
         case 'racecards':
-          return racecards(params);
+          return edited('racecards', racecards(params));
         case 'courses':
           return { status: 200, body: JSON.stringify(coursesPage(params.getAll('region_codes'))) };
         case 'horses': {
@@ -369,6 +385,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     clearFaults: () => {
       faults = [];
+    },
+    editPages: (edit) => {
+      pageEdit = edit;
     },
     setToday: (date) => {
       currentToday = checkedToday(date);

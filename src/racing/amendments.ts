@@ -1,0 +1,92 @@
+// Amendments: what a re-fetch of an already loaded date changed. The upserts already count the rows whose
+// values really changed (upsert.ts); this module adds the runners a page no longer lists (a non-runner
+// taken off a card, a runner dropped from a result) and records one date_amendments row per re-fetch of a
+// 'done' (source, date) that changed anything. All statements run in the day's transaction (load.ts).
+
+import type { Tx } from '../db.ts';
+import type { DaySource } from './load.ts';
+import type { DayRows } from './rows.ts';
+
+export interface RemovedRunners {
+  /** Runners of the page's races that the page no longer lists, marked removed_at now. */
+  removed: number;
+  /** Runners marked removed before that the page lists again. */
+  restored: number;
+}
+
+/** The one date of a day's rows ('YYYY-MM-DD'), or undefined for an empty day. */
+export function dayDate(rows: DayRows): string | undefined {
+  const dates = new Set(rows.races.map((r) => String(r.date)));
+  return dates.size === 1 ? [...dates][0] : undefined;
+}
+
+/**
+ * Whether (source, date) was loaded before this write. Sent at call time, before the caller's checkpoint
+ * statement is sent on the same transaction, so it reads the state from before this fetch.
+ */
+export function wasLoaded(db: Tx, source: DaySource, date: string | undefined): Promise<boolean> {
+  if (date === undefined) return Promise.resolve(false);
+  return db<{ done: boolean }[]>`
+    select exists (select from fetch_state where source = ${source} and date = ${date} and status = 'done') as done`
+    .execute()
+    .then(([row]) => row?.done === true);
+}
+
+/**
+ * Marks runners of the page's races that an earlier page of the same source listed and this one does not,
+ * and clears the mark of listed ones. A race belongs to its result once one is loaded: a racecard page then
+ * changes no marks. A results page only marks runners that had a result (position set), never a card's
+ * non-runner that no result ever listed: so loading cards and results in either order gives the same rows,
+ * and only a real change between two fetches marks anything. Sent at call time, so it must be called after
+ * the runners' upsert.
+ */
+export function markRemovedRunners(db: Tx, source: DaySource, rows: DayRows): Promise<RemovedRunners> {
+  const raceIds = [...new Set(rows.races.map((r) => String(r.id)))];
+  if (raceIds.length === 0) return Promise.resolve({ removed: 0, restored: 0 });
+  const runnerRaces = rows.runners.map((r) => String(r.race_id));
+  const runnerHorses = rows.runners.map((r) => String(r.horse_id));
+  const racecards = source === 'racecards';
+  return db<{ removed: number; restored: number }[]>`
+    with listed as (
+      select * from unnest(${runnerRaces}::text[], ${runnerHorses}::text[]) as l(race_id, horse_id)
+    ),
+    races as (
+      select r.id from ra_mst_races r
+      where r.id = any(${raceIds}::text[]) and not (${racecards}::boolean and r.result_fetched_at is not null)
+    ),
+    removed as (
+      update ra_mst_runners u set removed_at = now(), updated_at = now()
+      where u.race_id in (select id from races) and u.removed_at is null
+        and (${racecards}::boolean or u.position is not null)
+        and not exists (select from listed l where l.race_id = u.race_id and l.horse_id = u.horse_id)
+      returning 1
+    ),
+    restored as (
+      update ra_mst_runners u set removed_at = null, updated_at = now()
+      where u.race_id in (select id from races) and u.removed_at is not null
+        and exists (select from listed l where l.race_id = u.race_id and l.horse_id = u.horse_id)
+      returning 1
+    )
+    select (select count(*) from removed)::int as removed, (select count(*) from restored)::int as restored`
+    .execute()
+    .then(([row]) => ({ removed: row?.removed ?? 0, restored: row?.restored ?? 0 }));
+}
+
+export interface DayChanges extends RemovedRunners {
+  racesChanged: number;
+  runnersChanged: number;
+}
+
+/** One audit row when a date loaded before changed; returns whether it was written. */
+export async function recordAmendment(
+  db: Tx,
+  source: DaySource,
+  date: string,
+  c: DayChanges,
+): Promise<boolean> {
+  if (c.racesChanged + c.runnersChanged + c.removed + c.restored === 0) return false;
+  await db`
+    insert into date_amendments (source, date, races_changed, runners_changed, runners_removed, runners_restored)
+    values (${source}, ${date}, ${c.racesChanged}, ${c.runnersChanged}, ${c.removed}, ${c.restored})`;
+  return true;
+}
