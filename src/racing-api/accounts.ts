@@ -65,9 +65,10 @@ export async function chooseAccount<T>(ctx: CallContext, spec: CallSpec<T>): Pro
   if (open.length === 1) return { kind: 'send', handle: first };
   const keyOf = (h: AccountHandle) => bucketForAccount(ctx.config, h.account, spec.endpoint).key;
   const waits = await slotWaits(ctx.sql, open.map(keyOf));
+  const waitOf = (h: AccountHandle) => waits.get(keyOf(h)) ?? Number.NEGATIVE_INFINITY;
   let best = first;
   for (const handle of open) {
-    if ((waits.get(keyOf(handle)) ?? 0) < (waits.get(keyOf(best)) ?? 0)) best = handle;
+    if (waitOf(handle) < waitOf(best)) best = handle;
   }
   return { kind: 'send', handle: best };
 }
@@ -132,28 +133,6 @@ export async function settleRefusal<T>(
   return notInPlan(gap);
 }
 
-/**
- * Another caller is probing the account: wait for its verdict (bounded) and apply it, so that this date is
- * neither failed nor called again.
- */
-async function afterOthersCheck<T>(
-  ctx: CallContext,
-  id: string,
-  spec: CallSpec<T>,
-  message: string,
-): Promise<ApiResult<T>> {
-  for (let waited = 0; waited < CHECK_WAIT_MS; waited += CHECK_POLL_MS) {
-    const view = (await accountViews(ctx.sql, [id])).get(id);
-    const known = view?.gaps.find((g) => g.source === gapSource(spec.endpoint) && gapCovers(g, spec.date));
-    if (known) return notInPlan(known);
-    if (view?.state !== 'checking') break;
-    await abortableSleep(CHECK_POLL_MS, ctx.signal);
-  }
-  throw new AccountStoppedError(
-    `Racing API account ${id} answered 401 (${message}); it is being checked`,
-    10_000,
-  );
-}
 const CHECK_WAIT_MS = 30_000;
 const CHECK_POLL_MS = 250;
 

@@ -5,7 +5,7 @@ import { useTestDatabase } from '../helpers/db.ts';
 const db = useTestDatabase();
 
 beforeEach(async () => {
-  await db.sql`truncate fetch_state, rate_limit_slots, ra_horses, api_requests`;
+  await db.sql`truncate fetch_state, rate_limit_slots, ra_horses, api_requests cascade`;
 });
 
 async function rates(): Promise<Record<string, number>> {
