@@ -104,12 +104,7 @@ export async function settleRefusal<T>(
   const view = (await accountViews(ctx.sql, [id])).get(id);
   const known = view?.gaps.find((g) => g.source === gapSource(spec.endpoint) && gapCovers(g, spec.date));
   if (known) return notInPlan(known);
-  if (!(await claimCheck(ctx.sql, id, message))) {
-    throw new AccountStoppedError(
-      `Racing API account ${id} is being checked after a 401 (${message})`,
-      10_000,
-    );
-  }
+  if (!(await claimCheck(ctx.sql, id, message))) return afterOthersCheck(ctx, id, spec, message);
   const today = ukToday();
   let answer: ApiResult<unknown>;
   try {
@@ -133,6 +128,28 @@ export async function settleRefusal<T>(
   return notInPlan(gap);
 }
 
+/**
+ * Another caller is probing the account: wait for its verdict (bounded) and apply it, so that this date is
+ * neither failed nor called again.
+ */
+async function afterOthersCheck<T>(
+  ctx: CallContext,
+  id: string,
+  spec: CallSpec<T>,
+  message: string,
+): Promise<ApiResult<T>> {
+  for (let waited = 0; waited < CHECK_WAIT_MS; waited += CHECK_POLL_MS) {
+    const view = (await accountViews(ctx.sql, [id])).get(id);
+    const known = view?.gaps.find((g) => g.source === gapSource(spec.endpoint) && gapCovers(g, spec.date));
+    if (known) return notInPlan(known);
+    if (view?.state !== 'checking') break;
+    await abortableSleep(CHECK_POLL_MS, ctx.signal);
+  }
+  throw new AccountStoppedError(
+    `Racing API account ${id} answered 401 (${message}); it is being checked`,
+    10_000,
+  );
+}
 const CHECK_WAIT_MS = 30_000;
 const CHECK_POLL_MS = 250;
 
