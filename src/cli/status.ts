@@ -24,8 +24,7 @@ const program = new Command('status')
 function print(status: Status): void {
   const bars = new cliProgress.MultiBar(
     {
-      format:
-        '{source} |{bar}| {percentage}% {finished}/{all} {unit} finished ({failed} failed, {notInPlan} not in the plan), ETA {etaText}',
+      format: '{source} |{bar}| {percentage}% {finished}/{all} {unit} finished ({failedText}), ETA {etaText}',
       stream: process.stdout,
       barsize: 30,
       noTTYOutput: true,
@@ -43,8 +42,7 @@ function print(status: Status): void {
       finished,
       all: p.total,
       unit: p.unit,
-      failed: p.failed,
-      notInPlan: p.notInPlan,
+      failedText: `${p.failed} failed${p.notInPlan > 0 ? `, ${p.notInPlan} not in the plan` : ''}`,
       etaText: formatDuration(p.etaSeconds),
     });
   }
