@@ -75,7 +75,7 @@ function watchRecordedSends(sql: Sql): { stop(): Promise<number[]> } {
  * real-time scheduling class (SCHED_FIFO, via chrt) once the workers are started (they would inherit it);
  * the workers and PostgreSQL keep the normal one. Needs root; without it the run says so and goes on.
  */
-function raiseSimulatorPriority(): { label: string; restore(): void } {
+export function raiseSimulatorPriority(): { label: string; restore(): void } {
   const pid = String(process.pid);
   const fifo = spawnSync('chrt', ['--fifo', '--pid', '10', pid], { stdio: 'ignore' });
   if (fifo.status === 0) {

@@ -1,6 +1,6 @@
 // npm run bench                 every benchmark with its small defaults, each in its own process
 // npm run bench -- <name> [...] one benchmark (ingest, ladder, rate-limit, scale, json-split, array-literal,
-//                               http-load)
+//                               http-load, accounts)
 //                               with its size flags
 //
 // Each benchmark measures its baseline and the kit in the same run, prints its figures, the targets and
@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { describeDbError } from '../src/db.ts';
+import { accounts } from './accounts.ts';
 import { arrayLiteral } from './array-literal.ts';
 import { httpLoad } from './http-load.ts';
 import { ingest } from './ingest.ts';
@@ -27,6 +28,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   jsonSplit,
   arrayLiteral,
   httpLoad,
+  accounts,
 ];
 
 async function runOne(b: Benchmark, opts: Record<string, unknown>): Promise<void> {

@@ -188,8 +188,11 @@ export const vL1NullCounts = pgView('v_l1_null_counts', {
 );
 
 // Backfill progress per source. Dates come from fetch_state (one row per queued source and date); enrichment
-// counts horses. The ETA assumes the configured rate of the source's rate-limit bucket (rate_limit_slots;
-// 2 requests/second when no worker has configured one yet) and, for dates, the average pages per finished date.
+// counts horses. not_in_plan: dates the account's plan does not include (neither done nor failed). The ETA
+// assumes the configured rate (rate_limit_slots; 2 requests/second when no worker has configured one yet),
+// summed over the accounts (with several, each has its own buckets 'racing_api@<id>[:<endpoint>]'; only the
+// scheme of the most recently used bucket counts, so buckets left from a former single-account setup do not),
+// and, for dates, the average pages per finished date.
 export const vBackfillProgress = pgView('v_backfill_progress', {
   source: text('source'),
   unit: text('unit'),
@@ -197,6 +200,7 @@ export const vBackfillProgress = pgView('v_backfill_progress', {
   done: bigint('done', { mode: 'number' }),
   failed: bigint('failed', { mode: 'number' }),
   pending: bigint('pending', { mode: 'number' }),
+  notInPlan: bigint('not_in_plan', { mode: 'number' }),
   requestsLastHour: bigint('requests_last_hour', { mode: 'number' }),
   requestsRemaining: bigint('requests_remaining', { mode: 'number' }),
   ratePerSec: doublePrecision('rate_per_sec'),
@@ -210,6 +214,7 @@ export const vBackfillProgress = pgView('v_backfill_progress', {
         count(*) FILTER (WHERE f.status IN ('done', 'outside_window')) AS done,
         count(*) FILTER (WHERE f.status = 'failed') AS failed,
         count(*) FILTER (WHERE f.status = 'pending') AS pending,
+        count(*) FILTER (WHERE f.status = 'not_in_plan') AS not_in_plan,
         coalesce(avg(f.pages) FILTER (WHERE f.status = 'done' AND f.pages > 0), 1) AS pages_per_date
       FROM (VALUES ('racecards'), ('results')) AS src(source)
       LEFT JOIN fetch_state f ON f.source = src.source
@@ -222,21 +227,38 @@ export const vBackfillProgress = pgView('v_backfill_progress', {
         count(*) FILTER (WHERE enrichment_status = 'enriched') AS done,
         count(*) FILTER (WHERE enrichment_status = 'not_available') AS failed,
         count(*) FILTER (WHERE enrichment_status IS NULL) AS pending,
+        0::bigint AS not_in_plan,
         1::numeric AS pages_per_date
       FROM ra_horses
     ),
     sources AS (
-      SELECT source, 'dates'::text AS unit, total, done, failed, pending, pages_per_date FROM dates
+      SELECT source, 'dates'::text AS unit, total, done, failed, pending, not_in_plan, pages_per_date FROM dates
       UNION ALL
-      SELECT source, 'horses', total, done, failed, pending, pages_per_date FROM horses
+      SELECT source, 'horses', total, done, failed, pending, not_in_plan, pages_per_date FROM horses
+    ),
+    buckets AS (
+      SELECT
+        substring(b.key FROM '^racing_api(@[^:]*)?') AS account,
+        substring(b.key FROM ':(.*)$') AS endpoint,
+        b.interval_ms
+      FROM rate_limit_slots b
+      WHERE b.key ~ '^racing_api(@[^:]+)?(:[a-z]+)?$'
+        AND (b.key LIKE 'racing_api@%') = (
+          SELECT l.key LIKE 'racing_api@%' FROM rate_limit_slots l
+          WHERE l.key ~ '^racing_api(@[^:]+)?(:[a-z]+)?$'
+          ORDER BY l.updated_at DESC NULLS LAST, l.key LIMIT 1)
     ),
     rates AS (
       SELECT
         s.source,
-        1000.0 / coalesce(
-          (SELECT interval_ms FROM rate_limit_slots WHERE key = 'racing_api:' || s.source),
-          (SELECT interval_ms FROM rate_limit_slots WHERE key = 'racing_api'),
-          500
+        coalesce(
+          (SELECT sum(1000.0 / coalesce(
+                    (SELECT e.interval_ms FROM buckets e
+                      WHERE e.account IS NOT DISTINCT FROM a.account AND e.endpoint = s.source),
+                    (SELECT w.interval_ms FROM buckets w
+                      WHERE w.account IS NOT DISTINCT FROM a.account AND w.endpoint IS NULL)))
+             FROM (SELECT DISTINCT account FROM buckets) a),
+          2.0
         ) AS rate_per_sec
       FROM sources s
     )
@@ -247,6 +269,7 @@ export const vBackfillProgress = pgView('v_backfill_progress', {
       s.done,
       s.failed,
       s.pending,
+      s.not_in_plan,
       (SELECT count(*) FROM api_requests a
         WHERE a.endpoint = s.source AND a.requested_at >= now() - interval '1 hour') AS requests_last_hour,
       ceil(s.pending * s.pages_per_date)::bigint AS requests_remaining,

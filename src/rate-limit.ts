@@ -437,11 +437,15 @@ export function bucketForAccount(
   return { ...bucket, key: `${SHARED_BUCKET_KEY}@${account.id}${own ? `:${endpoint}` : ''}` };
 }
 
-/** When each bucket's next slot is free, in ms from now (0: free now, also for a bucket never used). */
+/**
+ * When each bucket's next slot is free, in ms from now. Negative: free since that long, so that among free
+ * buckets the one idle longest comes first (calls alternate between idle accounts instead of all going to the
+ * first); a bucket never used: -Infinity.
+ */
 export async function slotWaits(sql: Sql, keys: readonly string[]): Promise<Map<string, number>> {
-  const rows = await sql<{ key: string; wait_ms: number }[]>`
-    select k.key, coalesce(greatest(0, extract(epoch from (
-             greatest(s.next_slot, coalesce(s.paused_until, s.next_slot)) - clock_timestamp())) * 1000), 0)::float8 as wait_ms
+  const rows = await sql<{ key: string; wait_ms: number | null }[]>`
+    select k.key, (extract(epoch from (
+             greatest(s.next_slot, coalesce(s.paused_until, s.next_slot)) - clock_timestamp())) * 1000)::float8 as wait_ms
     from unnest(${keys as string[]}::text[]) as k(key) left join rate_limit_slots s on s.key = k.key`;
-  return new Map(rows.map((r) => [r.key, r.wait_ms]));
+  return new Map(rows.map((r) => [r.key, r.wait_ms ?? Number.NEGATIVE_INFINITY]));
 }

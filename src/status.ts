@@ -9,6 +9,8 @@ export interface ProgressRow {
   done: number;
   failed: number;
   pending: number;
+  /** Dates the plan does not include (fetch_state 'not_in_plan'): neither done nor failed. */
+  notInPlan: number;
   requestsLastHour: number;
   requestsRemaining: number;
   ratePerSec: number;
@@ -50,7 +52,7 @@ export async function readAccountProblems(sql: Sql): Promise<string[]> {
 /** Everything `npm run status` shows, read from the database (views, api_requests, graphile_worker.jobs). */
 export async function readStatus(sql: Sql): Promise<Status> {
   const progress = await sql<ProgressRow[]>`
-    select source, unit, total::int, done::int, failed::int, pending::int,
+    select source, unit, total::int, done::int, failed::int, pending::int, not_in_plan::int as "notInPlan",
            requests_last_hour::int as "requestsLastHour", requests_remaining::int as "requestsRemaining",
            rate_per_sec::float as "ratePerSec", extract(epoch from eta)::float as "etaSeconds"
     from v_backfill_progress`;

@@ -25,8 +25,7 @@ const program = new Command('status')
 function print(status: Status): void {
   const bars = new cliProgress.MultiBar(
     {
-      format:
-        '{source} |{bar}| {percentage}% {finished}/{all} {unit} finished ({failed} failed), ETA {etaText}',
+      format: '{source} |{bar}| {percentage}% {finished}/{all} {unit} finished ({failedText}), ETA {etaText}',
       stream: process.stdout,
       barsize: 30,
       noTTYOutput: true,
@@ -38,12 +37,13 @@ function print(status: Status): void {
     cliProgress.Presets.shades_classic,
   );
   for (const p of status.progress) {
-    bars.create(Math.max(p.total, 1), p.done + p.failed, {
+    const finished = p.done + p.failed + p.notInPlan;
+    bars.create(Math.max(p.total, 1), finished, {
       source: p.source.padEnd(9),
-      finished: p.done + p.failed,
+      finished,
       all: p.total,
       unit: p.unit,
-      failed: p.failed,
+      failedText: `${p.failed} failed${p.notInPlan > 0 ? `, ${p.notInPlan} not in the plan` : ''}`,
       etaText: formatDuration(p.etaSeconds),
     });
   }

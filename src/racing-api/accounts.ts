@@ -65,9 +65,10 @@ export async function chooseAccount<T>(ctx: CallContext, spec: CallSpec<T>): Pro
   if (open.length === 1) return { kind: 'send', handle: first };
   const keyOf = (h: AccountHandle) => bucketForAccount(ctx.config, h.account, spec.endpoint).key;
   const waits = await slotWaits(ctx.sql, open.map(keyOf));
+  const waitOf = (h: AccountHandle) => waits.get(keyOf(h)) ?? Number.NEGATIVE_INFINITY;
   let best = first;
   for (const handle of open) {
-    if ((waits.get(keyOf(handle)) ?? 0) < (waits.get(keyOf(best)) ?? 0)) best = handle;
+    if (waitOf(handle) < waitOf(best)) best = handle;
   }
   return { kind: 'send', handle: best };
 }
@@ -103,12 +104,7 @@ export async function settleRefusal<T>(
   const view = (await accountViews(ctx.sql, [id])).get(id);
   const known = view?.gaps.find((g) => g.source === gapSource(spec.endpoint) && gapCovers(g, spec.date));
   if (known) return notInPlan(known);
-  if (!(await claimCheck(ctx.sql, id, message))) {
-    throw new AccountStoppedError(
-      `Racing API account ${id} is being checked after a 401 (${message})`,
-      10_000,
-    );
-  }
+  if (!(await claimCheck(ctx.sql, id, message))) return afterOthersCheck(ctx, id, spec, message);
   const today = ukToday();
   let answer: ApiResult<unknown>;
   try {

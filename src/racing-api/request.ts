@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KyInstance } from 'ky';
 import type { z } from 'zod';
+import { AccountStoppedError } from '../accounts.ts';
 import { CONFIG_DEFAULTS, type Endpoint, type RacingApiAccount, type RacingApiConfig } from '../config.ts';
 import type { Sql } from '../db.ts';
 import {
@@ -105,13 +106,21 @@ export async function callApi<T>(ctx: CallContext, spec: CallSpec<T>): Promise<A
     if (!only) throw new Error('a pinned Racing API client needs one account');
     return callWithAccount(ctx, only, spec);
   }
-  const choice = await chooseAccount(ctx, spec);
-  if (choice.kind === 'not_in_plan') return notInPlan(choice.gap);
-  const result = await callWithAccount(ctx, choice.handle, spec);
-  if (result.ok || (result.reason !== 'unauthorized' && result.reason !== 'forbidden')) return result;
-  return settleRefusal(ctx, choice.handle, spec, result, (handle, date) =>
-    callWithAccount(ctx, handle, probeSpec(date)),
-  );
+  // An account stopped by this call's 401/403 (or under another caller's check) is skipped by the next
+  // choice: the call goes on with another account, at most once per account.
+  for (let tried = 1; ; tried++) {
+    const choice = await chooseAccount(ctx, spec);
+    if (choice.kind === 'not_in_plan') return notInPlan(choice.gap);
+    const result = await callWithAccount(ctx, choice.handle, spec);
+    if (result.ok || (result.reason !== 'unauthorized' && result.reason !== 'forbidden')) return result;
+    try {
+      return await settleRefusal(ctx, choice.handle, spec, result, (handle, date) =>
+        callWithAccount(ctx, handle, probeSpec(date)),
+      );
+    } catch (error) {
+      if (!(error instanceof AccountStoppedError) || tried >= ctx.accounts.length) throw error;
+    }
+  }
 }
 
 /** One recent results date, one race: what every paid plan answers, so a 401 there is the credentials. */

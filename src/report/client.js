@@ -162,6 +162,7 @@
         { label: 'Done', data: data.backfill.map((b) => b.done), backgroundColor: GOOD },
         { label: 'Failed', data: data.backfill.map((b) => b.failed), backgroundColor: BAD },
         { label: 'Pending', data: data.backfill.map((b) => b.pending), backgroundColor: NEUTRAL },
+        { label: 'Not in plan', data: data.backfill.map((b) => b.notInPlan), backgroundColor: '#f9a825' },
       ],
     },
     options: horizontalStack(),

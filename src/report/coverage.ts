@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { allAccountStates, type PlanGap } from '../accounts.ts';
 import { kitTableSizes, type TableSize } from '../daily/table-sizes.ts';
 import type { Sql } from '../db.ts';
 import { ISO_UTC, loadRequestActivity, type RequestActivity } from './requests.ts';
@@ -54,10 +55,17 @@ export interface BackfillProgress {
   done: number;
   failed: number;
   pending: number;
+  notInPlan: number;
   requestsLastHour: number;
   requestsRemaining: number;
   ratePerSec: number;
   eta: string | null;
+}
+
+/** The Racing API accounts with a recorded state (src/accounts.ts) and what their plans do not include. */
+export interface AccountsState {
+  accounts: { accountId: string; state: string; since: string; message: string | null }[];
+  gaps: PlanGap[];
 }
 
 export interface Coverage {
@@ -73,6 +81,7 @@ export interface Coverage {
   backfill: BackfillProgress[];
   /** Disk size of every kit table, largest first. */
   tableSizes: TableSize[];
+  accounts: AccountsState;
 }
 
 export interface LoadCoverageOptions {
@@ -106,14 +115,20 @@ export async function loadCoverage(sql: Sql, options: LoadCoverageOptions = {}):
       backfill: [
         ...(await tx`
         select source, unit, total::float8 as total, done::float8 as done, failed::float8 as failed,
-          pending::float8 as pending, requests_last_hour::float8 as "requestsLastHour",
+          pending::float8 as pending, not_in_plan::float8 as "notInPlan", requests_last_hour::float8 as "requestsLastHour",
           requests_remaining::float8 as "requestsRemaining", rate_per_sec as "ratePerSec",
           justify_interval(date_trunc('second', eta))::text as eta
         from v_backfill_progress`),
       ],
       tableSizes: await kitTableSizes(tx),
+      accounts: await loadAccounts(tx),
     };
   })) as Coverage;
+}
+
+async function loadAccounts(sql: Tx): Promise<AccountsState> {
+  const { accounts, gaps } = await allAccountStates(sql);
+  return { accounts: accounts.map((a) => ({ ...a, since: a.since.toISOString() })), gaps };
 }
 
 async function loadYears(sql: Tx): Promise<YearCoverage[]> {

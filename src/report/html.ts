@@ -63,6 +63,7 @@ export function renderReportHtml(coverage: Coverage): string {
 ${yearsSection(coverage)}
 ${horsesSection(coverage)}
 ${entitiesSection(coverage)}
+${accountsSection(coverage)}
 ${backfillSection(coverage)}
 ${ladderSection(coverage)}
 ${requestsSection(coverage)}
@@ -247,6 +248,45 @@ ${table(
   );
 }
 
+// A stopped account (bad credentials) is in red with since when and the API's message; gaps list what a plan lacks.
+function accountsSection({ accounts: { accounts, gaps } }: Coverage): string {
+  if (accounts.length === 0 && gaps.length === 0)
+    return section('accounts', 'Racing API accounts', noData('No account problems recorded.'));
+  const states = table(
+    'Account state (shared by every worker)',
+    ['Account', 'State', 'Since', 'Message'],
+    accounts.map((a) => ({
+      className: a.state === 'ok' ? undefined : 'failed',
+      cells: [
+        text(a.accountId),
+        { html: a.state === 'ok' ? 'ok' : `<span class="flag">${escapeHtml(a.state)}</span>` },
+        text(utc(a.since)),
+        text(a.message ?? ''),
+      ],
+    })),
+  );
+  const planGaps = table(
+    'Not in the plan (those dates are not_in_plan and are not called)',
+    ['Account', 'Source', 'From', 'To', 'Reason', 'Found by'],
+    gaps.map((g) => ({
+      cells: [
+        text(g.accountId),
+        text(g.source),
+        text(g.firstDate ?? 'the beginning'),
+        text(g.lastDate ?? 'the end'),
+        text(g.reason),
+        text(g.foundBy),
+      ],
+    })),
+  );
+  return section(
+    'accounts',
+    'Racing API accounts',
+    `${states}
+${planGaps}`,
+  );
+}
+
 function backfillSection({ backfill }: Coverage): string {
   const any = backfill.some((b) => b.total > 0);
   return section(
@@ -262,6 +302,7 @@ ${table(
     'Done',
     'Failed',
     'Pending',
+    'Not in plan',
     'Requests last hour',
     'Requests left',
     'Rate /s',
@@ -275,6 +316,7 @@ ${table(
       number(b.done),
       number(b.failed),
       number(b.pending),
+      number(b.notInPlan),
       number(b.requestsLastHour),
       number(b.requestsRemaining),
       number(b.ratePerSec),
