@@ -1,3 +1,10 @@
+CREATE TABLE "ra_course_regions" (
+	"code" text PRIMARY KEY NOT NULL,
+	"name" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "ra_horse_medical" (
 	"horse_id" text NOT NULL,
 	"date" date NOT NULL,

@@ -23,6 +23,13 @@ export const raCourses = pgTable('ra_courses', {
   ...stamps,
 });
 
+// /v1/courses/regions, loaded by the load_courses task (src/racing/courses.ts) with /v1/courses.
+export const raCourseRegions = pgTable('ra_course_regions', {
+  code: text('code').primaryKey(),
+  name: text('name'),
+  ...stamps,
+});
+
 export const raJockeys = pgTable('ra_jockeys', {
   id: text('id').primaryKey(),
   name: text('name'),

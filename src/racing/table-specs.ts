@@ -6,6 +6,7 @@
 import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import {
   raBookmakers,
+  raCourseRegions,
   raCourses,
   raHorseMedical,
   raHorsePedigree,
@@ -62,6 +63,7 @@ function tableSpec(table: PgTable, exclude: readonly PgColumn[] = []): TableSpec
 const names = (columns: readonly PgColumn[]) => columns.map((c) => c.name);
 
 export const COURSES = tableSpec(raCourses);
+export const COURSE_REGIONS = tableSpec(raCourseRegions);
 export const JOCKEYS = tableSpec(raJockeys);
 export const TRAINERS = tableSpec(raTrainers);
 export const OWNERS = tableSpec(raOwners);
