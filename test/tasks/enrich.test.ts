@@ -90,6 +90,22 @@ describe('enrich_horse', () => {
     expect(await queuedJobs(db.sql)).toEqual([]);
   });
 
+  test('a horse whose racecard fetch is still queued waits for it: no call, its job comes back later', async () => {
+    const horse = runners.find((h) => !horseProMissing(h.id) && h.id !== found.id)!;
+    await db.sql`update ra_horses set enrichment_status = null where id = ${horse.id}`;
+    // As backfill_dates leaves a racecard date it has queued but not fetched yet.
+    await db.sql`insert into fetch_state (source, date, status, regions) values ('racecards', ${DATE}, 'pending', '{gb,ire}')`;
+    env.sim.resetStats();
+    await addJob(db.sql, 'enrich_horse', { horse_id: horse.id });
+    await drain();
+    expect(env.sim.stats().total).toBe(0);
+    const [later] = await db.sql`
+      select run_at > now() as later from graphile_worker.jobs where key = ${`enrich_horse:${horse.id}`}`;
+    expect(later).toEqual({ later: true });
+    await db.sql`select graphile_worker.remove_job(${`enrich_horse:${horse.id}`})`;
+    await db.sql`delete from fetch_state where source = 'racecards' and date = ${DATE}`;
+  });
+
   test('an invalid profile is archived and recorded in job_errors; the horse stays untried and the job ends', async () => {
     const horse = runners.find((h) => !horseProMissing(h.id) && h.id !== found.id)!;
     await db.sql`update ra_horses set enrichment_status = null where id = ${horse.id}`;
