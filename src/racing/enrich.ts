@@ -7,7 +7,7 @@ import type { Sql } from '../db.ts';
 import { recordJobError } from '../job-errors.ts';
 import type { RacingApiClient } from '../racing-api/client.ts';
 import { colourCode, id, isoDate, sexCode, sexWord, splitRegionSuffix, text } from './parse.ts';
-import { deferEnrichJob } from './queue.ts';
+import { deferEnrichJob, RACECARD_PENDING } from './queue.ts';
 import { storeRawResponses } from './raw.ts';
 import { HORSES, PEDIGREES } from './table-specs.ts';
 import { upsertRows } from './upsert.ts';
@@ -54,11 +54,7 @@ export async function enrichHorse(
   const [existing] = await db<
     { enrichment_status: string | null; region: string | null; racecard_pending: boolean }[]
   >`
-    select h.enrichment_status, h.region,
-           exists (select from ra_mst_runners u
-                   join ra_mst_races r on r.id = u.race_id
-                   join fetch_state f on f.source = 'racecards' and f.date = r.date
-                   where u.horse_id = h.id and f.status = 'pending') as racecard_pending
+    select h.enrichment_status, h.region, ${db.unsafe(RACECARD_PENDING)} as racecard_pending
     from ra_horses h where h.id = ${horseId}`;
   if (existing?.enrichment_status != null && FINAL_STATUSES.has(existing.enrichment_status)) {
     return { horseId, status: 'skipped', calls: 0 };

@@ -20,6 +20,16 @@ export const DAY_PRIORITY = 0;
 export const ENRICH_PRIORITY = 5;
 
 /**
+ * SQL predicate on a horse row `h`: it runs on a date whose racecard fetch is queued (fetch_state pending), so
+ * that fetch will bring its profile without a horse call. Used when queueing and again when the job runs.
+ */
+export const RACECARD_PENDING = `exists (
+  select from ra_mst_runners u
+  join ra_mst_races r on r.id = u.race_id
+  join fetch_state f on f.source = 'racecards' and f.date = r.date
+  where u.horse_id = h.id and f.status = 'pending')`;
+
+/**
  * Queue enrich_horse for every given horse that no racecard described and was never tried (enrichment_status
  * NULL; racecard horses are 'racecard' by the time this runs, in the same transaction), in one add_jobs
  * call. Run it inside the transaction that wrote the horses: the jobs exist exactly when the rows do.
@@ -46,6 +56,9 @@ export async function enqueueEnrichJobs(db: Db, horseIds: readonly string[]): Pr
         )::graphile_worker.job_spec
         from ra_horses h
         where h.id = any(${horseIds as string[]}::text[]) and h.enrichment_status is null
+          -- A queued racecard fetch of one of its dates describes it for free. (Should that fetch fail for
+          -- good, the horse stays untried until a later fetch of one of its dates queues it.)
+          and not ${db.unsafe(RACECARD_PENDING)}
           and not exists (
             select from graphile_worker.jobs j
             where j.key = 'enrich_horse:' || h.id and j.task_identifier = ${TASK.enrichHorse}
