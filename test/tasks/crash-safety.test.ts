@@ -11,7 +11,7 @@ import { addJob, queuedJobs, useSimulator } from '../helpers/racing-worker.ts';
 const WORKER_CLI = fileURLToPath(new URL('../../src/cli/worker.ts', import.meta.url));
 // Racecard horses cost no horse call, so a pre-racecard range is added for the enrichment calls to kill during.
 const BACKFILLS = [
-  { start_date: '2024-06-04', end_date: '2024-06-05', source: 'both', enrich: true },
+  { start_date: '2024-06-04', end_date: '2024-06-04', source: 'both', enrich: true },
   { start_date: '2022-06-04', end_date: '2022-06-05', source: 'results', enrich: true },
 ];
 const KILLS = [30, 90, 150]; // kill -9 once this many API requests have been made
