@@ -5,9 +5,9 @@ import {
   date,
   index,
   integer,
-  jsonb,
   numeric,
   pgTable,
+  primaryKey,
   text,
   unique,
 } from 'drizzle-orm/pg-core';
@@ -20,6 +20,13 @@ export const raCourses = pgTable('ra_courses', {
   name: text('name'),
   regionCode: text('region_code'),
   region: text('region'),
+  ...stamps,
+});
+
+// /v1/courses/regions, loaded by the load_courses task (src/racing/courses.ts) with /v1/courses.
+export const raCourseRegions = pgTable('ra_course_regions', {
+  code: text('code').primaryKey(),
+  name: text('name'),
   ...stamps,
 });
 
@@ -63,7 +70,8 @@ export const raHorses = pgTable(
     sireId: text('sire_id'),
     damId: text('dam_id'),
     damsireId: text('damsire_id'),
-    // Outcome of /v1/horses/{id}/pro: 'enriched', or 'not_available' after a 404. NULL = not tried yet.
+    // Where the profile came from: 'racecard' (a pro racecard runner carries all of it, so no call is made),
+    // 'enriched' (/v1/horses/{id}/pro answered), 'not_available' (that call gave a 404). NULL = not tried yet.
     enrichmentStatus: text('enrichment_status'),
     enrichedAt: timestamptz('enriched_at'),
     ...stamps,
@@ -140,6 +148,14 @@ export const raMstRaces = pgTable(
     toteCsf: text('tote_csf'),
     toteTricast: text('tote_tricast'),
     toteTrifecta: text('tote_trifecta'),
+    // The tote texts as amounts ('£2.80 £1.50 £2.20' -> {2.80,1.50,2.20}) in tote_currency; the text stays above.
+    toteWinAmount: numeric('tote_win_amount', { precision: 12, scale: 2, mode: 'number' }),
+    totePlAmounts: numeric('tote_pl_amounts', { precision: 12, scale: 2 }).array(),
+    toteExAmount: numeric('tote_ex_amount', { precision: 12, scale: 2, mode: 'number' }),
+    toteCsfAmount: numeric('tote_csf_amount', { precision: 12, scale: 2, mode: 'number' }),
+    toteTricastAmount: numeric('tote_tricast_amount', { precision: 12, scale: 2, mode: 'number' }),
+    toteTrifectaAmount: numeric('tote_trifecta_amount', { precision: 12, scale: 2, mode: 'number' }),
+    toteCurrency: text('tote_currency'),
     racecardFetchedAt: timestamptz('racecard_fetched_at'),
     resultFetchedAt: timestamptz('result_fetched_at'),
     ...stamps,
@@ -189,7 +205,9 @@ export const raMstRunners = pgTable(
     comment: text('comment'),
     spotlight: text('spotlight'),
     pastResultsFlags: text('past_results_flags').array(),
-    odds: jsonb('odds'),
+    trainer14DaysRuns: integer('trainer_14_days_runs'),
+    trainer14DaysWins: integer('trainer_14_days_wins'),
+    trainer14DaysPercent: numeric('trainer_14_days_percent', { precision: 6, scale: 2, mode: 'number' }),
     // Results-only runner fields.
     position: text('position'),
     positionNum: integer('position_num'),
@@ -204,10 +222,84 @@ export const raMstRunners = pgTable(
     // Set when a re-fetch of the runner's race no longer lists it (a non-runner taken off the card, a runner
     // dropped from a result); cleared if it comes back. src/racing/amendments.ts.
     removedAt: timestamptz('removed_at'),
+    // Betfair starting price (results, API v1.4.3).
+    bsp: numeric('bsp', { precision: 10, scale: 2, mode: 'number' }),
     ...stamps,
   },
   (t) => [
     unique('ra_mst_runners_race_horse_key').on(t.raceId, t.horseId),
     index('ra_mst_runners_horse_idx').on(t.horseId),
   ],
+);
+
+// Racecard odds: one row per race, horse and bookmaker (the latest price the card showed).
+export const raRunnerOdds = pgTable(
+  'ra_runner_odds',
+  {
+    raceId: text('race_id')
+      .notNull()
+      .references(() => raMstRaces.id, { onDelete: 'cascade' }),
+    horseId: text('horse_id').notNull(),
+    bookmaker: text('bookmaker').notNull(),
+    fractional: text('fractional'),
+    decimal: numeric('decimal', { precision: 10, scale: 2, mode: 'number' }),
+    ewPlaces: integer('ew_places'),
+    ewDenom: integer('ew_denom'),
+    updated: timestamptz('updated'),
+    ...stamps,
+  },
+  (t) => [primaryKey({ columns: [t.raceId, t.horseId, t.bookmaker] })],
+);
+
+// Earlier prices of a racecard runner per bookmaker, as the API's odds[].history gives them.
+export const raRunnerOddsHistory = pgTable(
+  'ra_runner_odds_history',
+  {
+    raceId: text('race_id')
+      .notNull()
+      .references(() => raMstRaces.id, { onDelete: 'cascade' }),
+    horseId: text('horse_id').notNull(),
+    bookmaker: text('bookmaker').notNull(),
+    changedAt: timestamptz('changed_at').notNull(),
+    fractional: text('fractional'),
+    decimal: numeric('decimal', { precision: 10, scale: 2, mode: 'number' }),
+  },
+  (t) => [primaryKey({ columns: [t.raceId, t.horseId, t.bookmaker, t.changedAt] })],
+);
+
+// Racecard extras about the horse (not the race): its earlier trainers and owners with the date the
+// current one took over, and its medical history. Rows without their key values are not stored.
+export const raHorsePrevTrainers = pgTable(
+  'ra_horse_prev_trainers',
+  {
+    horseId: text('horse_id').notNull(),
+    trainerId: text('trainer_id').notNull(),
+    trainer: text('trainer'),
+    changeDate: date('change_date').notNull(),
+    ...stamps,
+  },
+  (t) => [primaryKey({ columns: [t.horseId, t.trainerId, t.changeDate] })],
+);
+
+export const raHorsePrevOwners = pgTable(
+  'ra_horse_prev_owners',
+  {
+    horseId: text('horse_id').notNull(),
+    ownerId: text('owner_id').notNull(),
+    owner: text('owner'),
+    changeDate: date('change_date').notNull(),
+    ...stamps,
+  },
+  (t) => [primaryKey({ columns: [t.horseId, t.ownerId, t.changeDate] })],
+);
+
+export const raHorseMedical = pgTable(
+  'ra_horse_medical',
+  {
+    horseId: text('horse_id').notNull(),
+    date: date('date').notNull(),
+    type: text('type').notNull(),
+    ...stamps,
+  },
+  (t) => [primaryKey({ columns: [t.horseId, t.date, t.type] })],
 );

@@ -36,21 +36,76 @@ export const vRunnerCoverageByYear = pgView('v_runner_coverage_by_year', {
   `,
 );
 
-// A horse counts as enriched once /horses/{id}/pro answered for it; a 404 ('not_available') does not.
+// A horse counts as enriched once it has its profile: from a pro racecard (no call) or from
+// /horses/{id}/pro; a 404 ('not_available') does not count. The two sources are shown apart.
 export const vHorseEnrichment = pgView('v_horse_enrichment', {
   totalHorses: bigint('total_horses', { mode: 'number' }),
   enrichedHorses: bigint('enriched_horses', { mode: 'number' }),
+  fromRacecard: bigint('from_racecard', { mode: 'number' }),
+  fromApi: bigint('from_api', { mode: 'number' }),
   notEnriched: bigint('not_enriched', { mode: 'number' }),
   enrichmentPct: pct('enrichment_pct'),
 }).as(
   sql`
     SELECT
       count(*) AS total_horses,
-      count(*) FILTER (WHERE enrichment_status = 'enriched') AS enriched_horses,
-      count(*) FILTER (WHERE enrichment_status IS DISTINCT FROM 'enriched') AS not_enriched,
-      coalesce(round(100.0 * count(*) FILTER (WHERE enrichment_status = 'enriched') / nullif(count(*), 0), 2), 0)
-        AS enrichment_pct
+      count(*) FILTER (WHERE enrichment_status IN ('racecard', 'enriched')) AS enriched_horses,
+      count(*) FILTER (WHERE enrichment_status = 'racecard') AS from_racecard,
+      count(*) FILTER (WHERE enrichment_status = 'enriched') AS from_api,
+      count(*) FILTER (WHERE enrichment_status IS NULL OR enrichment_status NOT IN ('racecard', 'enriched'))
+        AS not_enriched,
+      coalesce(round(100.0 * count(*) FILTER (WHERE enrichment_status IN ('racecard', 'enriched'))
+        / nullif(count(*), 0), 2), 0) AS enrichment_pct
     FROM ra_horses
+  `,
+);
+
+// Racecard odds per race year: runners on a fetched card, and how many have at least one bookmaker's price.
+export const vOddsCoverageByYear = pgView('v_odds_coverage_by_year', {
+  year: integer('year'),
+  racecardRunners: bigint('racecard_runners', { mode: 'number' }),
+  runnersWithOdds: bigint('runners_with_odds', { mode: 'number' }),
+  oddsRows: bigint('odds_rows', { mode: 'number' }),
+  coveragePct: pct('coverage_pct'),
+}).as(
+  sql`
+    WITH per_runner AS (
+      SELECT extract(year FROM r.date)::integer AS year,
+             (SELECT count(*) FROM ra_runner_odds o WHERE o.race_id = u.race_id AND o.horse_id = u.horse_id) AS odds
+      FROM ra_mst_runners u
+      JOIN ra_mst_races r ON r.id = u.race_id
+      WHERE r.racecard_fetched_at IS NOT NULL
+    )
+    SELECT
+      year,
+      count(*) AS racecard_runners,
+      count(*) FILTER (WHERE odds > 0) AS runners_with_odds,
+      sum(odds)::bigint AS odds_rows,
+      round(100.0 * count(*) FILTER (WHERE odds > 0) / count(*), 2) AS coverage_pct
+    FROM per_runner
+    GROUP BY year
+    ORDER BY year DESC
+  `,
+);
+
+// Betfair SP per race year: finishers and non-finishers of loaded results, and how many have a BSP.
+export const vBspCoverageByYear = pgView('v_bsp_coverage_by_year', {
+  year: integer('year'),
+  resultRunners: bigint('result_runners', { mode: 'number' }),
+  runnersWithBsp: bigint('runners_with_bsp', { mode: 'number' }),
+  coveragePct: pct('coverage_pct'),
+}).as(
+  sql`
+    SELECT
+      extract(year FROM r.date)::integer AS year,
+      count(*) AS result_runners,
+      count(u.bsp) AS runners_with_bsp,
+      round(100.0 * count(u.bsp) / count(*), 2) AS coverage_pct
+    FROM ra_mst_runners u
+    JOIN ra_mst_races r ON r.id = u.race_id
+    WHERE u.position IS NOT NULL
+    GROUP BY 1
+    ORDER BY 1 DESC
   `,
 );
 
@@ -224,7 +279,7 @@ export const vBackfillProgress = pgView('v_backfill_progress', {
       SELECT
         'horses'::text AS source,
         count(*) AS total,
-        count(*) FILTER (WHERE enrichment_status = 'enriched') AS done,
+        count(*) FILTER (WHERE enrichment_status IN ('racecard', 'enriched')) AS done,
         count(*) FILTER (WHERE enrichment_status = 'not_available') AS failed,
         count(*) FILTER (WHERE enrichment_status IS NULL) AS pending,
         0::bigint AS not_in_plan,

@@ -63,6 +63,7 @@ export function defineTask<S extends z.ZodType>(identifier: string, definition: 
       racecardsPage: (q) => get().racecardsPage(q),
       horsePro: (horseId) => get().horsePro(horseId),
       courses: (regions) => get().courses(regions),
+      regions: () => get().regions(),
     };
     try {
       await definition.run(parsed.data, { sql, helpers, racingApi: () => lazy });

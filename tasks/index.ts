@@ -8,6 +8,7 @@ import { enrichNewHorsesTask } from './enrich_new_horses.ts';
 import { fetchRacecardsDayTask } from './fetch_racecards_day.ts';
 import { fetchResultsDayTask } from './fetch_results_day.ts';
 import { ingestMarketBooksTask } from './ingest_market_books.ts';
+import { loadCoursesTask } from './load_courses.ts';
 import { pruneApiRequestsTask } from './prune_api_requests.ts';
 
 // Every task identifier the kit's workers run. One file per task, each written with defineTask
@@ -24,4 +25,5 @@ export const taskList: TaskList = {
   daily_racecards: dailyRacecardsTask,
   enrich_new_horses: enrichNewHorsesTask,
   prune_api_requests: pruneApiRequestsTask,
+  load_courses: loadCoursesTask,
 };

@@ -113,6 +113,16 @@ describe('horse enrichment and pedigree coverage', () => {
     expect(row).toEqual({ total_horses: 4, enriched_horses: 2, not_enriched: 2, enrichment_pct: 50 });
   });
 
+  test('racecard and API profiles both count as enriched, shown apart', async () => {
+    await horse('hrs_1', 'racecard');
+    await horse('hrs_2', 'racecard');
+    await horse('hrs_3', 'enriched');
+    await horse('hrs_4', 'not_available');
+    const [row] = await db.sql`
+      select enriched_horses::int, from_racecard::int, from_api::int, not_enriched::int from v_horse_enrichment`;
+    expect(row).toEqual({ enriched_horses: 3, from_racecard: 2, from_api: 1, not_enriched: 1 });
+  });
+
   test('pedigree coverage counts horses with a pedigree row, and ancestors get hrs_ ids by the digit rule', async () => {
     await horse('hrs_10', 'enriched');
     await horse('hrs_11');

@@ -106,6 +106,7 @@ export function prefetchedClient(pages: PrefetchedPages): RacingApiClient {
     racecardsPage: refuse,
     horsePro: refuse,
     courses: refuse,
+    regions: refuse,
   };
 }
 

@@ -1,4 +1,4 @@
-// The Racing API client: four calls the kit needs, each validated with its zod schema, rate-limited
+// The Racing API client: the calls the kit needs, each validated with its zod schema, rate-limited
 // through the account-wide limiter in PostgreSQL, retried on transient failures and audited per attempt
 // in api_requests. Credentials go into the Authorization header only: never into URLs, messages or rows.
 import ky from 'ky';
@@ -12,8 +12,10 @@ import {
   type HorsePro,
   horseProSchema,
   type RacecardsPage,
+  type Regions,
   type ResultsPage,
   racecardsPageSchema,
+  regionsSchema,
   resultsPageSchema,
 } from './schemas.ts';
 
@@ -39,6 +41,8 @@ export interface RacingApiClient {
   horsePro(horseId: string): Promise<ApiResult<HorsePro>>;
   /** GET /v1/courses, repeated `region_codes` keys. */
   courses(regions: string[]): Promise<ApiResult<CoursesPage>>;
+  /** GET /v1/courses/regions. */
+  regions(): Promise<ApiResult<Regions>>;
 }
 
 function appendAll(params: URLSearchParams, key: string, values: readonly string[]): void {
@@ -140,6 +144,15 @@ export function createRacingApiClient(o: {
         searchParams,
         route: `${routeBase}courses`,
         schema: coursesPageSchema,
+      });
+    },
+    regions() {
+      return callApi(ctx, {
+        endpoint: 'courses',
+        input: 'courses/regions',
+        searchParams: new URLSearchParams(),
+        route: `${routeBase}courses/regions`,
+        schema: regionsSchema,
       });
     },
   };

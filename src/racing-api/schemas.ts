@@ -250,6 +250,14 @@ export const coursesPageSchema = z.looseObject({
   total: z.number().int().nonnegative(),
 });
 
+// ---------- /v1/courses/regions (a bare array of Region)
+
+export const regionSchema = z.looseObject({
+  ...requiredStrings(['region', 'region_code']),
+});
+
+export const regionsSchema = z.array(regionSchema);
+
 /**
  * Spec fields the kit deliberately does not parse: they stay in the raw archive (raw_responses.body)
  * and, because the objects are loose, in the parsed data as unknown values. Keyed as
@@ -257,14 +265,15 @@ export const coursesPageSchema = z.looseObject({
  * parsed above nor listed here.
  */
 export const knowinglyRawOnly: Record<string, string> = {
-  // Nested racecard runner extras with no column in the kit's tables. Validating them would only let
-  // a malformed quote or medical note fail a whole day's page.
-  'RunnerOddsPro.trainer_14_days': 'trainer form summary {runs,wins,percent}: not loaded',
-  'RunnerOddsPro.prev_trainers': 'trainer change history: not loaded',
-  'RunnerOddsPro.prev_owners': 'owner change history: not loaded',
+  // Nested racecard runner extras. Validating them would only let a malformed quote or medical note fail
+  // a whole day's page: rows.ts reads the loaded ones defensively (a malformed entry is skipped).
+  'RunnerOddsPro.trainer_14_days':
+    'trainer form summary {runs,wins,percent}: read by rows.ts (runner columns)',
+  'RunnerOddsPro.prev_trainers': 'trainer change history: read by rows.ts (ra_horse_prev_trainers)',
+  'RunnerOddsPro.prev_owners': 'owner change history: read by rows.ts (ra_horse_prev_owners)',
   'RunnerOddsPro.quotes': 'press quotes about the horse: not loaded',
   'RunnerOddsPro.stable_tour': 'stable tour quotes: not loaded',
-  'RunnerOddsPro.medical': 'medical history {date,type}: not loaded',
+  'RunnerOddsPro.medical': 'medical history {date,type}: read by rows.ts (ra_horse_medical)',
 };
 
 export type ResultRunner = z.infer<typeof resultRunnerSchema>;
@@ -277,3 +286,4 @@ export type RacecardsPage = z.infer<typeof racecardsPageSchema>;
 export type HorsePro = z.infer<typeof horseProSchema>;
 export type Course = z.infer<typeof courseSchema>;
 export type CoursesPage = z.infer<typeof coursesPageSchema>;
+export type Regions = z.infer<typeof regionsSchema>;

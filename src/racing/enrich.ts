@@ -1,18 +1,20 @@
-// enrich_horse: /v1/horses/{id}/pro once per horse, ever. 'enriched' and 'not_available' (404) are final;
-// both are written with the raw response in one transaction, so a retry after a crash either finds the
-// status (no call) or redoes the whole write.
+// enrich_horse: /v1/horses/{id}/pro once per horse, ever, and only for horses no pro racecard described.
+// 'racecard' (a card carried the profile), 'enriched' and 'not_available' (404) are final; the last two are
+// written with the raw response in one transaction, so a retry after a crash either finds the status (no
+// call) or redoes the whole write. A horse whose racecard fetch is still queued waits for it (no call).
 
 import type { Sql } from '../db.ts';
 import { recordJobError } from '../job-errors.ts';
 import type { RacingApiClient } from '../racing-api/client.ts';
-import { id, isoDate, sexCode, sexWord, splitRegionSuffix, text } from './parse.ts';
+import { colourCode, id, isoDate, sexCode, sexWord, splitRegionSuffix, text } from './parse.ts';
+import { deferEnrichJob, RACECARD_PENDING } from './queue.ts';
 import { storeRawResponses } from './raw.ts';
 import { HORSES, PEDIGREES } from './table-specs.ts';
 import { upsertRows } from './upsert.ts';
 
 export interface EnrichOutcome {
   horseId: string;
-  status: 'skipped' | 'enriched' | 'not_available' | 'failed';
+  status: 'skipped' | 'deferred' | 'enriched' | 'not_available' | 'failed';
   calls: number;
   error?: string;
 }
@@ -35,6 +37,9 @@ export interface HorseProIn {
   damsire_id?: string | null;
 }
 
+/** Statuses after which no call is ever made for the horse. */
+const FINAL_STATUSES = new Set(['racecard', 'enriched', 'not_available']);
+
 export interface EnrichContext {
   jobId?: string | null;
   jobKey?: string | null;
@@ -46,10 +51,18 @@ export async function enrichHorse(
   horseId: string,
   ctx: EnrichContext = {},
 ): Promise<EnrichOutcome> {
-  const [existing] = await db<{ enrichment_status: string | null; region: string | null }[]>`
-    select enrichment_status, region from ra_horses where id = ${horseId}`;
-  if (existing?.enrichment_status === 'enriched' || existing?.enrichment_status === 'not_available') {
+  const [existing] = await db<
+    { enrichment_status: string | null; region: string | null; racecard_pending: boolean }[]
+  >`
+    select h.enrichment_status, h.region, ${db.unsafe(RACECARD_PENDING)} as racecard_pending
+    from ra_horses h where h.id = ${horseId}`;
+  if (existing?.enrichment_status != null && FINAL_STATUSES.has(existing.enrichment_status)) {
     return { horseId, status: 'skipped', calls: 0 };
+  }
+  if (existing?.racecard_pending) {
+    // A queued racecard fetch of a date this horse runs on will bring its profile for free.
+    await deferEnrichJob(db, horseId);
+    return { horseId, status: 'deferred', calls: 0 };
   }
   // TransientApiError propagates: the task throws and graphile-worker retries with backoff.
   const res = await client.horsePro(horseId);
@@ -71,7 +84,7 @@ export async function enrichHorse(
           sex: sexWord(pro.sex),
           sex_code: sexCode(pro.sex_code, pro.sex),
           colour: text(pro.colour),
-          colour_code: text(pro.colour_code),
+          colour_code: text(pro.colour_code) ?? colourCode(pro.colour),
           region,
           breeder: text(pro.breeder),
           sire_id: id(pro.sire_id),

@@ -182,3 +182,44 @@ export const REGION_NAMES: Record<string, string> = {
   FR: 'France',
   USA: 'United States',
 };
+
+/**
+ * colour_code from colour: /horses/{id}/pro gives both ('b' -> 'B', 'b/br' -> 'B/BR'), racecards only the
+ * colour. The one rule for every source.
+ */
+export function colourCode(colour: Raw): string | null {
+  return text(colour)?.toUpperCase() ?? null;
+}
+
+const UK_OFFSET = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', timeZoneName: 'longOffset' });
+
+/**
+ * UK wall-clock time 'YYYY-MM-DD HH:MM:SS' (racecard odds' `updated`, history's `changed_at`) -> ISO instant
+ * with the UK offset of that moment ('2025-10-13T14:11:07+01:00'). An already-offset ISO string passes through.
+ */
+export function ukLocalTimestamp(value: Raw): string | null {
+  const s = text(value);
+  if (s === null) return null;
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)$/.exec(s);
+  if (!m) return Number.isNaN(Date.parse(s)) ? null : s;
+  const local = `${m[1]}T${m[2]}`;
+  const asUtc = Date.parse(`${local}Z`);
+  if (Number.isNaN(asUtc)) return null;
+  // The offset at the UTC reading is the offset at the local reading except within an hour of a clock change.
+  const name =
+    UK_OFFSET.formatToParts(new Date(asUtc)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const offset = name === 'GMT' ? '+00:00' : name.slice(3);
+  return `${local}${offset}`;
+}
+
+/**
+ * Tote dividends '£9.50' or several '£2.80 £1.50 £2.20' (tote_pl) -> their amounts and the one currency;
+ * null amounts when any part is not money.
+ */
+export function toteAmounts(value: Raw): { amounts: number[] | null; currency: string | null } {
+  const s = text(value);
+  if (s === null) return { amounts: null, currency: null };
+  const parts = s.split(/\s+/).map((p) => money(p));
+  if (parts.some((p) => p.amount === null)) return { amounts: null, currency: null };
+  return { amounts: parts.map((p) => p.amount as number), currency: parts[0]?.currency ?? null };
+}

@@ -20,7 +20,18 @@ export const DAY_PRIORITY = 0;
 export const ENRICH_PRIORITY = 5;
 
 /**
- * Queue enrich_horse for every given horse that was never tried (enrichment_status NULL), in one add_jobs
+ * SQL predicate on a horse row `h`: it runs on a date whose racecard fetch is queued (fetch_state pending), so
+ * that fetch will bring its profile without a horse call. Used when queueing and again when the job runs.
+ */
+export const RACECARD_PENDING = `exists (
+  select from ra_mst_runners u
+  join ra_mst_races r on r.id = u.race_id
+  join fetch_state f on f.source = 'racecards' and f.date = r.date
+  where u.horse_id = h.id and f.status = 'pending')`;
+
+/**
+ * Queue enrich_horse for every given horse that no racecard described and was never tried (enrichment_status
+ * NULL; racecard horses are 'racecard' by the time this runs, in the same transaction), in one add_jobs
  * call. Run it inside the transaction that wrote the horses: the jobs exist exactly when the rows do.
  * The job key makes a horse that runs on many days one job; once enriched it is never queued again.
  *
@@ -45,6 +56,9 @@ export async function enqueueEnrichJobs(db: Db, horseIds: readonly string[]): Pr
         )::graphile_worker.job_spec
         from ra_horses h
         where h.id = any(${horseIds as string[]}::text[]) and h.enrichment_status is null
+          -- A queued racecard fetch of one of its dates describes it for free. (Should that fetch fail for
+          -- good, the horse stays untried until a later fetch of one of its dates queues it.)
+          and not ${db.unsafe(RACECARD_PENDING)}
           and not exists (
             select from graphile_worker.jobs j
             where j.key = 'enrich_horse:' || h.id and j.task_identifier = ${TASK.enrichHorse}
@@ -59,4 +73,19 @@ export async function enqueueEnrichJobs(db: Db, horseIds: readonly string[]): Pr
       on true
     where cardinality(specs.list) > 0`.execute();
   return row?.queued ?? 0;
+}
+
+/** How long an enrich job waits for a queued racecard fetch of one of its horse's dates before it looks again. */
+export const ENRICH_DEFER_SECONDS = 600;
+
+/**
+ * Queue the horse's enrich job again for later (the running job then ends without a call). add_job with
+ * the key of a running job leaves that one alone and queues a fresh job beside it.
+ */
+export async function deferEnrichJob(db: Db, horseId: string): Promise<void> {
+  await db`
+    select graphile_worker.add_job(${TASK.enrichHorse}, json_build_object('horse_id', ${horseId}::text),
+      run_at => now() + make_interval(secs => ${ENRICH_DEFER_SECONDS}),
+      max_attempts => ${ENRICH_MAX_ATTEMPTS}, job_key => ${`enrich_horse:${horseId}`},
+      priority => ${ENRICH_PRIORITY})`;
 }

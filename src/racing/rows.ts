@@ -4,6 +4,7 @@
 // overwriting a known value.
 
 import {
+  colourCode,
   decimal,
   distanceToYards,
   furlongs,
@@ -21,6 +22,8 @@ import {
   stonesPoundsToLbs,
   text,
   timeSeconds,
+  toteAmounts,
+  ukLocalTimestamp,
   weightStLbs,
 } from './parse.ts';
 
@@ -63,6 +66,7 @@ export interface ResultRunnerIn {
   damsire_id?: S;
   comment?: S;
   silk_url?: S;
+  bsp?: S;
 }
 
 export interface ResultRaceIn {
@@ -98,8 +102,33 @@ export interface ResultRaceIn {
   tote_trifecta?: S;
 }
 
+export interface OddsHistoryIn {
+  changed_at?: S;
+  fractional?: S;
+  decimal?: S;
+}
+
 export interface OddsIn {
   bookmaker?: S;
+  fractional?: S;
+  decimal?: S;
+  ew_places?: S;
+  ew_denom?: S;
+  updated?: S;
+  history?: readonly unknown[] | null;
+}
+
+export interface PreviousIn {
+  trainer?: S;
+  trainer_id?: S;
+  owner?: S;
+  owner_id?: S;
+  change_date?: S;
+}
+
+export interface MedicalIn {
+  date?: S;
+  type?: S;
 }
 
 export interface RacecardRunnerIn {
@@ -143,6 +172,11 @@ export interface RacecardRunnerIn {
   form?: S;
   trainer_rtf?: S;
   odds?: readonly OddsIn[] | null;
+  // Nested extras the client does not validate (schemas.ts knowinglyRawOnly): read defensively.
+  trainer_14_days?: unknown;
+  prev_trainers?: unknown;
+  prev_owners?: unknown;
+  medical?: unknown;
 }
 
 export interface RacecardRaceIn {
@@ -191,6 +225,11 @@ export interface DayRows {
   races: Row[];
   runners: Row[];
   bookmakers: Row[];
+  odds: Row[];
+  oddsHistory: Row[];
+  prevTrainers: Row[];
+  prevOwners: Row[];
+  medical: Row[];
 }
 
 export function emptyDayRows(): DayRows {
@@ -204,6 +243,11 @@ export function emptyDayRows(): DayRows {
     races: [],
     runners: [],
     bookmakers: [],
+    odds: [],
+    oddsHistory: [],
+    prevTrainers: [],
+    prevOwners: [],
+    medical: [],
   };
 }
 
@@ -305,6 +349,7 @@ export function resultRows(races: readonly ResultRaceIn[]): DayRows {
       tote_csf: text(race.tote_csf),
       tote_tricast: text(race.tote_tricast),
       tote_trifecta: text(race.tote_trifecta),
+      ...toteColumns(race),
     });
     // Result runner prizes for GB races carry no symbol ('4187.20'); Irish ones do ('€5900').
     const defaultCurrency = region === 'GB' ? 'GBP' : null;
@@ -343,6 +388,7 @@ export function resultRows(races: readonly ResultRaceIn[]): DayRows {
         prize_amount: prize.amount,
         prize_currency: prize.currency,
         result_comment: text(r.comment),
+        bsp: decimal(r.bsp),
       });
     }
   }
@@ -406,9 +452,12 @@ export function racecardRows(races: readonly RacecardRaceIn[]): DayRows {
         sex_code: code,
         dob: isoDate(r.dob),
         colour: text(r.colour),
+        colour_code: colourCode(r.colour),
         region,
         breeder: text(r.breeder),
         ...ancestorIds(r),
+        // The card carried the profile /horses/{id}/pro would give: no enrichment call for this horse.
+        enrichment_status: isoDate(r.dob) || text(r.colour) ? 'racecard' : undefined,
       });
       out.pedigrees.push({
         horse_id: horseId,
@@ -417,11 +466,9 @@ export function racecardRows(races: readonly RacecardRaceIn[]): DayRows {
         breeder: text(r.breeder),
         region,
       });
-      const odds = Array.isArray(r.odds) ? r.odds : [];
-      for (const o of odds) {
-        const name = text(o?.bookmaker);
-        if (name) out.bookmakers.push({ name });
-      }
+      pushOdds(out, raceId, horseId, r.odds);
+      pushHorseExtras(out, horseId, r);
+      const form14 = objectOf(r.trainer_14_days);
       out.runners.push({
         ...sharedRunnerFields(raceId, horseId, horse.name, code, r),
         weight_lbs: integer(r.lbs),
@@ -436,9 +483,105 @@ export function racecardRows(races: readonly RacecardRaceIn[]): DayRows {
         comment: text(r.comment),
         spotlight: text(r.spotlight),
         past_results_flags: Array.isArray(r.past_results_flags) ? r.past_results_flags : null,
-        odds: odds.length > 0 ? odds : null,
+        trainer_14_days_runs: integer(scalar(form14.runs)),
+        trainer_14_days_wins: integer(scalar(form14.wins)),
+        trainer_14_days_percent: decimal(scalar(form14.percent)),
       });
     }
   }
   return out;
+}
+
+const TOTE_FIELDS = ['win', 'ex', 'csf', 'tricast', 'trifecta'] as const;
+
+/** tote_* texts as amounts in one currency (the race's first priced dividend names it). */
+function toteColumns(race: ResultRaceIn): Row {
+  const cols: Row = {};
+  let currency: string | null = null;
+  for (const f of TOTE_FIELDS) {
+    const t = toteAmounts(race[`tote_${f}`]);
+    cols[`tote_${f}_amount`] = t.amounts?.[0] ?? null;
+    currency ??= t.currency;
+  }
+  const pl = toteAmounts(race.tote_pl);
+  cols.tote_pl_amounts = pl.amounts;
+  cols.tote_currency = currency ?? pl.currency;
+  return cols;
+}
+
+function objectOf(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function listOf(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.map(objectOf) : [];
+}
+
+/** A scalar field of an unvalidated object, as the parse helpers take it. */
+function scalar(value: unknown): string | number | null {
+  return typeof value === 'string' || typeof value === 'number' ? value : null;
+}
+
+/** One odds row per bookmaker (the first wins if a card lists one twice) plus its price history. */
+function pushOdds(out: DayRows, raceId: string, horseId: string, odds: unknown): void {
+  for (const o of listOf(odds)) {
+    const bookmaker = text(scalar(o.bookmaker));
+    if (!bookmaker) continue;
+    out.bookmakers.push({ name: bookmaker });
+    out.odds.push({
+      race_id: raceId,
+      horse_id: horseId,
+      bookmaker,
+      fractional: text(scalar(o.fractional)),
+      decimal: decimal(scalar(o.decimal)),
+      ew_places: integer(scalar(o.ew_places)),
+      ew_denom: integer(scalar(o.ew_denom)),
+      updated: ukLocalTimestamp(scalar(o.updated)),
+    });
+    for (const h of listOf(o.history)) {
+      const changedAt = ukLocalTimestamp(scalar(h.changed_at));
+      if (!changedAt) continue;
+      out.oddsHistory.push({
+        race_id: raceId,
+        horse_id: horseId,
+        bookmaker,
+        changed_at: changedAt,
+        fractional: text(scalar(h.fractional)),
+        decimal: decimal(scalar(h.decimal)),
+      });
+    }
+  }
+}
+
+/** Previous trainers and owners with their change dates, and the medical history, keyed by horse. */
+function pushHorseExtras(out: DayRows, horseId: string, r: RacecardRunnerIn): void {
+  for (const p of listOf(r.prev_trainers)) {
+    const trainerId = id(scalar(p.trainer_id));
+    const changeDate = isoDate(scalar(p.change_date));
+    if (trainerId && changeDate)
+      out.prevTrainers.push({
+        horse_id: horseId,
+        trainer_id: trainerId,
+        trainer: text(scalar(p.trainer)),
+        change_date: changeDate,
+      });
+  }
+  for (const p of listOf(r.prev_owners)) {
+    const ownerId = id(scalar(p.owner_id));
+    const changeDate = isoDate(scalar(p.change_date));
+    if (ownerId && changeDate)
+      out.prevOwners.push({
+        horse_id: horseId,
+        owner_id: ownerId,
+        owner: text(scalar(p.owner)),
+        change_date: changeDate,
+      });
+  }
+  for (const m of listOf(r.medical)) {
+    const date = isoDate(scalar(m.date));
+    const type = text(scalar(m.type));
+    if (date && type) out.medical.push({ horse_id: horseId, date, type });
+  }
 }

@@ -6,13 +6,19 @@
 import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import {
   raBookmakers,
+  raCourseRegions,
   raCourses,
+  raHorseMedical,
   raHorsePedigree,
+  raHorsePrevOwners,
+  raHorsePrevTrainers,
   raHorses,
   raJockeys,
   raMstRaces,
   raMstRunners,
   raOwners,
+  raRunnerOdds,
+  raRunnerOddsHistory,
   raTrainers,
 } from '../../schema/racing.ts';
 
@@ -45,8 +51,10 @@ function tableSpec(table: PgTable, exclude: readonly PgColumn[] = []): TableSpec
   const skipped = new Set(exclude.map((c) => c.name));
   const written = config.columns.filter((c) => !c.hasDefault && !c.generated && !skipped.has(c.name));
   const columns = Object.fromEntries(written.map((c) => [c.name, parameterType(c)]));
-  // The primary key, unless it is a serial the loader never writes: then the first unique key.
-  const primary = config.columns.filter((c) => c.primary && c.name in columns).map((c) => c.name);
+  // The primary key (one column or a composite one), unless it is a serial the loader never writes: then
+  // the first unique key.
+  const single = config.columns.filter((c) => c.primary && c.name in columns).map((c) => c.name);
+  const primary = single.length > 0 ? single : (config.primaryKeys[0]?.columns.map((c) => c.name) ?? []);
   const key = primary.length > 0 ? primary : (config.uniqueConstraints[0]?.columns.map((c) => c.name) ?? []);
   if (key.length === 0) throw new Error(`${config.name}: no key the loader writes`);
   return { table: config.name, key, columns, stamped: config.columns.some((c) => c.name === 'updated_at') };
@@ -55,12 +63,18 @@ function tableSpec(table: PgTable, exclude: readonly PgColumn[] = []): TableSpec
 const names = (columns: readonly PgColumn[]) => columns.map((c) => c.name);
 
 export const COURSES = tableSpec(raCourses);
+export const COURSE_REGIONS = tableSpec(raCourseRegions);
 export const JOCKEYS = tableSpec(raJockeys);
 export const TRAINERS = tableSpec(raTrainers);
 export const OWNERS = tableSpec(raOwners);
 export const BOOKMAKERS = tableSpec(raBookmakers);
 export const HORSES = tableSpec(raHorses);
 export const PEDIGREES = tableSpec(raHorsePedigree);
+export const RUNNER_ODDS = tableSpec(raRunnerOdds);
+export const RUNNER_ODDS_HISTORY = tableSpec(raRunnerOddsHistory);
+export const HORSE_PREV_TRAINERS = tableSpec(raHorsePrevTrainers);
+export const HORSE_PREV_OWNERS = tableSpec(raHorsePrevOwners);
+export const HORSE_MEDICAL = tableSpec(raHorseMedical);
 
 const races = raMstRaces;
 const RACES = tableSpec(races, [races.racecardFetchedAt, races.resultFetchedAt]);

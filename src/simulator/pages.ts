@@ -529,6 +529,11 @@ export function horsePro(id: string, seed = 'default'): Json | null {
 }
 
 /** `/v1/courses` body, optionally filtered by lower-case region codes. */
+/** /v1/courses/regions: a bare array, as the API gives it. */
+export function regionsList(): Json[] {
+  return Object.entries(REGION_NAMES).map(([code, region]) => ({ region, region_code: code.toLowerCase() }));
+}
+
 export function coursesPage(regions?: readonly string[]): Json {
   const wantedRegions = regions?.length ? new Set(regions.map((r) => r.toUpperCase())) : null;
   const courses = COURSES.filter((c: CourseInfo) => !wantedRegions || wantedRegions.has(c.region)).map(

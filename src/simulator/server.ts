@@ -8,7 +8,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { addDays, parseDate, todayUtc } from './format.ts';
 import { CloudflareGuard, type CloudflareOptions, SlidingWindowLimiter } from './limits.ts';
-import { coursesPage, horsePro, type PageQuery, racecardsPageJson, resultsPageJson } from './pages.ts';
+import {
+  coursesPage,
+  horsePro,
+  type PageQuery,
+  racecardsPageJson,
+  regionsList,
+  resultsPageJson,
+} from './pages.ts';
 import { DEFAULT_PLAN, endpointRefusal, type Plan, resultsDateRefusal } from './plans.ts';
 import { dateParam, intParam, missing, QueryError } from './validation.ts';
 
@@ -123,7 +130,7 @@ const NOT_FOUND = (): Reply => detail(404, 'Not Found');
 function classify(path: string): Endpoint {
   if (path === '/v1/results') return 'results';
   if (path === '/v1/racecards/pro') return 'racecards';
-  if (path === '/v1/courses') return 'courses';
+  if (path === '/v1/courses' || path === '/v1/courses/regions') return 'courses';
   if (/^\/v1\/horses\/[^/]+\/pro$/.test(path)) return 'horses';
   return 'other';
 }
@@ -248,6 +255,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         case 'racecards':
           return edited('racecards', racecards(params));
         case 'courses':
+          if (path.endsWith('/regions')) return { status: 200, body: JSON.stringify(regionsList()) };
           return { status: 200, body: JSON.stringify(coursesPage(params.getAll('region_codes'))) };
         case 'horses': {
           const id = decodeURIComponent(path.split('/')[3] ?? '');

@@ -51,7 +51,9 @@ describe('cross-source upserts', () => {
       position: '1',
       position_num: 1,
     });
-    expect(r?.odds).toHaveLength(2);
+    const [odds] =
+      await db.sql`select count(*)::int as n from ra_runner_odds where race_id = 'rac_1' and horse_id = 'hrs_1'`;
+    expect(odds?.n).toBe(2);
     expect(r?.past_results_flags).toEqual(['C', 'D']);
     expect(Number(r?.sp_dec)).toBe(9.5);
     const [horse] = await db.sql`select * from ra_horses where id = 'hrs_1'`;
@@ -263,7 +265,7 @@ describe('values through the array literals', () => {
     expect(stored).toEqual(rows);
   });
 
-  test('an array column and a jsonb column keep tricky elements', async () => {
+  test('an array column and odds rows keep tricky text', async () => {
     const page = racecardRows([
       racecardRace({
         race_id: 'rac_tricky',
@@ -279,6 +281,132 @@ describe('values through the array literals', () => {
     await db.sql.begin((tx) => loadDayRows(tx, 'racecards', page));
     const row = await runner('rac_tricky', 'hrs_tricky');
     expect(row?.past_results_flags).toEqual(['C "quoted"', 'D\\1', 'NULL', '{x,y}']);
-    expect(row?.odds).toEqual([{ bookmaker: 'Book "B"', fractional: '5/2', decimal: '3.5' }]);
+    const odds =
+      await db.sql`select bookmaker, fractional, decimal from ra_runner_odds where race_id = 'rac_tricky'`;
+    expect(odds).toEqual([{ bookmaker: 'Book "B"', fractional: '5/2', decimal: '3.50' }]);
+  });
+});
+
+describe('odds, BSP, tote and racecard extras as rows', () => {
+  test('a racecard runner has one odds row per bookmaker with a numeric decimal, its history, and the extras', async () => {
+    const page = racecardRows([
+      racecardRace({
+        race_id: 'rac_odds',
+        runners: [
+          racecardRunner({
+            horse_id: 'hrs_odds',
+            prev_trainers: [{ trainer: 'A Trainer', trainer_id: 'trn_1', change_date: '2025-03-01' }],
+            prev_owners: [{ owner: 'An Owner', owner_id: 'own_1', change_date: '2024-11-20' }],
+            medical: [{ date: '2024-06-02', type: 'Wind Surgery' }],
+            odds: [
+              {
+                bookmaker: 'Bet365',
+                fractional: '22/1',
+                decimal: '23',
+                ew_places: '3',
+                ew_denom: '5',
+                updated: '2025-10-13 14:11:07',
+                history: [{ changed_at: '2025-10-13 11:02:00', fractional: '25/1', decimal: '26' }],
+              },
+              {
+                bookmaker: 'William Hill',
+                fractional: '20/1',
+                decimal: '21',
+                ew_places: '',
+                ew_denom: '',
+                updated: '',
+              },
+            ],
+          }),
+        ],
+      }),
+    ]);
+    await db.sql.begin((tx) => loadDayRows(tx, 'racecards', page));
+    const odds = await db.sql`
+      select bookmaker, fractional, decimal::float8 as decimal, ew_places, ew_denom, updated
+      from ra_runner_odds where race_id = 'rac_odds' and horse_id = 'hrs_odds' order by bookmaker`;
+    expect(odds).toEqual([
+      {
+        bookmaker: 'Bet365',
+        fractional: '22/1',
+        decimal: 23,
+        ew_places: 3,
+        ew_denom: 5,
+        updated: new Date('2025-10-13T13:11:07Z'), // UK summer time
+      },
+      {
+        bookmaker: 'William Hill',
+        fractional: '20/1',
+        decimal: 21,
+        ew_places: null,
+        ew_denom: null,
+        updated: null,
+      },
+    ]);
+    const history = await db.sql`
+      select bookmaker, changed_at, fractional, decimal::float8 as decimal from ra_runner_odds_history
+      where race_id = 'rac_odds'`;
+    expect(history).toEqual([
+      { bookmaker: 'Bet365', changed_at: new Date('2025-10-13T10:02:00Z'), fractional: '25/1', decimal: 26 },
+    ]);
+    const u = await runner('rac_odds', 'hrs_odds');
+    expect(u).toMatchObject({ trainer_14_days_runs: 3, trainer_14_days_wins: 1 });
+    expect(Number(u?.trainer_14_days_percent)).toBe(33);
+    expect(await db.sql`select trainer_id, trainer, change_date::text from ra_horse_prev_trainers`).toEqual([
+      { trainer_id: 'trn_1', trainer: 'A Trainer', change_date: '2025-03-01' },
+    ]);
+    expect(await db.sql`select owner_id, change_date::text from ra_horse_prev_owners`).toEqual([
+      { owner_id: 'own_1', change_date: '2024-11-20' },
+    ]);
+    expect(await db.sql`select date::text, type from ra_horse_medical`).toEqual([
+      { date: '2024-06-02', type: 'Wind Surgery' },
+    ]);
+    const [h] =
+      await db.sql`select colour, colour_code, enrichment_status from ra_horses where id = 'hrs_odds'`;
+    expect(h).toEqual({ colour: 'b', colour_code: 'B', enrichment_status: 'racecard' });
+    // A second load of the same card writes nothing.
+    const again = await db.sql.begin((tx) => loadDayRows(tx, 'racecards', page));
+    expect(again.odds).toMatchObject({ inserted: 0, updated: 0 });
+    expect(again.oddsHistory).toMatchObject({ inserted: 0, updated: 0 });
+  });
+
+  test('results: BSP is numeric and the tote dividends are amounts with a currency, the text kept', async () => {
+    const page = resultRows([
+      resultRace({
+        race_id: 'rac_bsp',
+        tote_win: '£9.50',
+        tote_pl: '£2.80 £1.50 £2.20',
+        tote_ex: '£49',
+        tote_trifecta: '',
+        runners: [
+          resultRunner({ horse_id: 'hrs_bsp', bsp: '9.42' }),
+          resultRunner({ horse_id: 'hrs_nobsp', bsp: '' }),
+        ],
+      }),
+    ]);
+    await db.sql.begin((tx) => loadDayRows(tx, 'results', page));
+    const bsp =
+      await db.sql`select horse_id, bsp::float8 as bsp from ra_mst_runners where race_id = 'rac_bsp' order by horse_id`;
+    expect(bsp).toEqual([
+      { horse_id: 'hrs_bsp', bsp: 9.42 },
+      { horse_id: 'hrs_nobsp', bsp: null },
+    ]);
+    const [r] = await db.sql`
+      select tote_win, tote_win_amount::float8 as tote_win_amount, tote_pl_amounts::float8[] as pl,
+             tote_ex_amount::float8 as tote_ex_amount, tote_trifecta_amount, tote_currency
+      from ra_mst_races where id = 'rac_bsp'`;
+    expect(r).toEqual({
+      tote_win: '£9.50',
+      tote_win_amount: 9.5,
+      pl: [2.8, 1.5, 2.2],
+      tote_ex_amount: 49,
+      tote_trifecta_amount: null,
+      tote_currency: 'GBP',
+    });
+    const [cov] =
+      await db.sql`select result_runners::int, runners_with_bsp::int from v_bsp_coverage_by_year where year = 2025`;
+    // Runners of the other tests' results (same year) have no bsp.
+    expect(cov?.runners_with_bsp).toBe(1);
+    expect(cov?.result_runners).toBeGreaterThan(1);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  colourCode,
   decimal,
   distanceToYards,
   furlongs,
@@ -15,6 +16,8 @@ import {
   stonesPoundsToLbs,
   text,
   timeSeconds,
+  toteAmounts,
+  ukLocalTimestamp,
   weightStLbs,
 } from '../../src/racing/parse.ts';
 import { racecardRows, resultRows } from '../../src/racing/rows.ts';
@@ -65,6 +68,29 @@ describe('dates and times', () => {
     expect(timeSeconds('')).toBeNull();
     expect(timeSeconds('-')).toBeNull();
     expect(timeSeconds('2m 19.97s')).toBeNull();
+  });
+});
+
+describe('colour, UK wall-clock times, tote dividends', () => {
+  test('colour_code is the colour in capitals (as /horses/{id}/pro gives both)', () => {
+    expect(colourCode('b')).toBe('B');
+    expect(colourCode('b/br')).toBe('B/BR');
+    expect(colourCode('')).toBeNull();
+  });
+
+  test("odds' 'YYYY-MM-DD HH:MM:SS' is UK time: BST in summer, GMT in winter", () => {
+    expect(ukLocalTimestamp('2025-10-13 14:11:07')).toBe('2025-10-13T14:11:07+01:00');
+    expect(ukLocalTimestamp('2025-01-13 14:11:07')).toBe('2025-01-13T14:11:07+00:00');
+    expect(ukLocalTimestamp('2025-10-13T14:11:07+01:00')).toBe('2025-10-13T14:11:07+01:00');
+    expect(ukLocalTimestamp('not a time')).toBeNull();
+    expect(ukLocalTimestamp('')).toBeNull();
+  });
+
+  test('tote dividends: amounts and one currency; any part not money gives none', () => {
+    expect(toteAmounts('£2.80 £1.50 £2.20')).toEqual({ amounts: [2.8, 1.5, 2.2], currency: 'GBP' });
+    expect(toteAmounts('€12.40')).toEqual({ amounts: [12.4], currency: 'EUR' });
+    expect(toteAmounts('')).toEqual({ amounts: null, currency: null });
+    expect(toteAmounts('£2.80 n/a')).toEqual({ amounts: null, currency: null });
   });
 });
 
@@ -220,7 +246,11 @@ describe('page -> rows mapping', () => {
       headgear: null,
     });
     expect(rows.runners[0]).not.toHaveProperty('position');
-    expect((rows.runners[0]!.odds as unknown[]).length).toBe(2);
+    expect(rows.runners[0]).not.toHaveProperty('odds');
+    expect(rows.odds.map((o) => [o.bookmaker, o.decimal, o.updated])).toEqual([
+      ['Bet365', 23, '2025-10-13T14:11:07+01:00'],
+      ['William Hill', 21, '2025-10-13T14:11:07+01:00'],
+    ]);
     expect(rows.bookmakers).toEqual([{ name: 'Bet365' }, { name: 'William Hill' }]);
     expect(rows.horses[0]).toMatchObject({
       name: 'Border Gem',

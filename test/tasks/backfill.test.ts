@@ -80,9 +80,9 @@ describe('backfill over a date range', () => {
       from ra_mst_runners where position is not null`;
     expect(resultsAfter?.m).toBe(resultsBefore?.m);
     const [filled] = await db.sql`
-      select count(*) filter (where odds is not null)::int as odds, count(*) filter (where position is not null)::int as pos,
-             count(*)::int as n
-      from ra_mst_runners`;
+      select count(*) filter (where exists (select from ra_runner_odds o where o.race_id = u.race_id and o.horse_id = u.horse_id))::int as odds,
+             count(*) filter (where position is not null)::int as pos, count(*)::int as n
+      from ra_mst_runners u`;
     expect(filled?.odds).toBeGreaterThan(0);
     expect(filled?.pos).toBeGreaterThan(0);
     const states =

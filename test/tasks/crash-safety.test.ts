@@ -9,7 +9,11 @@ import { pollUntil } from '../helpers/poll.ts';
 import { addJob, queuedJobs, useSimulator } from '../helpers/racing-worker.ts';
 
 const WORKER_CLI = fileURLToPath(new URL('../../src/cli/worker.ts', import.meta.url));
-const BACKFILL = { start_date: '2024-06-04', end_date: '2024-06-05', source: 'both', enrich: true };
+// Racecard horses cost no horse call, so a pre-racecard range is added for the enrichment calls to kill during.
+const BACKFILLS = [
+  { start_date: '2024-06-04', end_date: '2024-06-04', source: 'both', enrich: true },
+  { start_date: '2022-06-04', end_date: '2022-06-05', source: 'results', enrich: true },
+];
 const KILLS = [30, 90, 150]; // kill -9 once this many API requests have been made
 
 const crashed = useTestDatabase();
@@ -42,6 +46,8 @@ const CONTENT: Array<[table: string, order: string, drop: string[]]> = [
   ['ra_horse_pedigree', 'horse_id', []],
   ['ra_mst_races', 'id', ['racecard_fetched_at', 'result_fetched_at']],
   ['ra_mst_runners', 'race_id, horse_id', ['id']],
+  ['ra_runner_odds', 'race_id, horse_id, bookmaker', []],
+  ['ra_runner_odds_history', 'race_id, horse_id, bookmaker, changed_at', []],
   ['raw_responses', 'endpoint, request_key', ['id', 'fetched_at']],
   ['fetch_state', 'source, date', ['attempts', 'queued_at', 'finished_at', 'http_status', 'last_error']],
 ];
@@ -80,12 +86,12 @@ describe('crash safety', () => {
   test('kill -9 mid-run three times, then resume: tables identical to an uninterrupted run, no date done without its rows', async () => {
     // The uninterrupted run, in a database of its own, alongside the interrupted one.
     const uninterrupted = (async () => {
-      await addJob(reference.sql, 'backfill_dates', BACKFILL);
+      for (const b of BACKFILLS) await addJob(reference.sql, 'backfill_dates', b);
       await drainQueue({ connectionString: reference.url, concurrency: 4, noHandleSignals: true });
       return contentChecksums(reference.sql);
     })();
 
-    await addJob(crashed.sql, 'backfill_dates', BACKFILL);
+    for (const b of BACKFILLS) await addJob(crashed.sql, 'backfill_dates', b);
     for (const kill of KILLS) {
       // No schedule: a crontab line falling due mid-test would fetch dates the uninterrupted run does not.
       const worker = spawn(process.execPath, [WORKER_CLI, '--concurrency', '4', '--no-schedule'], {

@@ -11,18 +11,19 @@ const SCALE = 0.2;
 const env = useSimulator({ racesPerDayScale: SCALE });
 const drain = () => drainQueue({ connectionString: db.url, concurrency: 2, noHandleSignals: true });
 
-const DATE = '2024-04-02';
+// Before racecards existed (2023-01-23): these horses can only get their profile by a call.
+const DATE = '2016-04-05';
 const runners = racesForDate(DATE, ['gb', 'ire'], 'default', SCALE).flatMap((r) =>
-  r.runners.map((u) => u.horse),
+  r.runners.filter((u) => !u.nonRunner).map((u) => u.horse),
 );
 const found = runners.find((h) => !horseProMissing(h.id))!;
 const missing = runners.find((h) => horseProMissing(h.id));
 const unseen = 'hrs_990000001';
 
 describe('enrich_horse', () => {
-  test('writes the profile and the pedigree (region from the racecard), archives the raw answer, never calls twice', async () => {
-    // Racecards first: the horse gets its racecard region, no enrichment queued.
-    await addJob(db.sql, 'fetch_racecards_day', { date: DATE, enrich: false });
+  test('writes the profile and the pedigree (region from the results name), archives the raw answer, never calls twice', async () => {
+    // Results first: the horse gets its region from its name suffix, no enrichment queued.
+    await addJob(db.sql, 'fetch_results_day', { date: DATE, enrich: false });
     await drain();
     env.sim.resetStats();
     await addJob(db.sql, 'enrich_horse', { horse_id: found.id });
@@ -35,6 +36,7 @@ describe('enrich_horse', () => {
       name: found.name,
       sex_code: found.sexCode,
       enrichment_status: 'enriched',
+      colour_code: found.colour.toUpperCase(),
       stamped: true,
     });
     expect(h?.dob).toBe(found.dob);
@@ -71,7 +73,8 @@ describe('enrich_horse', () => {
     await db.sql`update ra_horses set enrichment_status = 'enriched' where id in (select id from ra_horses where enrichment_status is null order by id limit 5)`;
     const [before] = await db.sql`select count(*)::int as n from ra_horses where enrichment_status is null`;
     env.sim.resetStats();
-    await addJob(db.sql, 'fetch_results_day', { date: DATE });
+    // Forced: the first test fetched this date already (without enrichment).
+    await addJob(db.sql, 'fetch_results_day', { date: DATE, force: true });
     await drain();
     const stats = env.sim.stats();
     const [after] = await db.sql`
@@ -85,6 +88,22 @@ describe('enrich_horse', () => {
     expect(stats.byEndpoint.horses).toBeGreaterThan(0);
     expect(stats.byEndpoint.results).toBe(1);
     expect(await queuedJobs(db.sql)).toEqual([]);
+  });
+
+  test('a horse whose racecard fetch is still queued waits for it: no call, its job comes back later', async () => {
+    const horse = runners.find((h) => !horseProMissing(h.id) && h.id !== found.id)!;
+    await db.sql`update ra_horses set enrichment_status = null where id = ${horse.id}`;
+    // As backfill_dates leaves a racecard date it has queued but not fetched yet.
+    await db.sql`insert into fetch_state (source, date, status, regions) values ('racecards', ${DATE}, 'pending', '{gb,ire}')`;
+    env.sim.resetStats();
+    await addJob(db.sql, 'enrich_horse', { horse_id: horse.id });
+    await drain();
+    expect(env.sim.stats().total).toBe(0);
+    const [later] = await db.sql`
+      select run_at > now() as later from graphile_worker.jobs where key = ${`enrich_horse:${horse.id}`}`;
+    expect(later).toEqual({ later: true });
+    await db.sql`select graphile_worker.remove_job(${`enrich_horse:${horse.id}`})`;
+    await db.sql`delete from fetch_state where source = 'racecards' and date = ${DATE}`;
   });
 
   test('an invalid profile is archived and recorded in job_errors; the horse stays untried and the job ends', async () => {
@@ -108,28 +127,76 @@ describe('enrich_horse', () => {
 
 describe('backfill with enrichment', () => {
   const RANGE = { start_date: '2024-05-07', end_date: '2024-05-09', source: 'both' };
+  const OLD = { start_date: '2016-06-01', end_date: '2016-06-01', source: 'auto' };
+  const oldHorses = racesForDate(OLD.start_date, ['gb', 'ire'], 'default', SCALE).flatMap((r) =>
+    r.runners.filter((u) => !u.nonRunner).map((u) => u.horse),
+  );
 
-  test('API calls = day pages + one per distinct new horse; each horse enriched or not_available', async () => {
+  test('2024 horses get dob, colour, colour_code and pedigree from the racecards with zero horse calls; a 2016-only horse still gets its call', async () => {
     const known = await db.sql<{ id: string }[]>`select id from ra_horses`;
     env.sim.resetStats();
+    // The 2016 range is queued first: its enrich jobs still wait for every racecard fetch queued with them.
+    await addJob(db.sql, 'backfill_dates', OLD);
     await addJob(db.sql, 'backfill_dates', RANGE);
     await drain();
     const [pages] = await db.sql`
-      select coalesce(sum(pages), 0)::int as n from fetch_state where date between '2024-05-07' and '2024-05-09'`;
-    const horses = await db.sql<{ id: string; enrichment_status: string | null }[]>`
-      select id, enrichment_status from ra_horses where id <> all(${known.map((h) => h.id)}::text[])`;
+      select coalesce(sum(pages), 0)::int as n from fetch_state
+      where date between '2024-05-07' and '2024-05-09' or date = '2016-06-01'`;
+    const horses = await db.sql<
+      {
+        id: string;
+        enrichment_status: string | null;
+        dob: string | null;
+        colour: string | null;
+        colour_code: string | null;
+        sire_id: string | null;
+        carded: boolean;
+      }[]
+    >`
+      select h.id, h.enrichment_status, h.dob::text, h.colour, h.colour_code, p.sire_id,
+             exists (select from ra_mst_runners u join ra_mst_races r on r.id = u.race_id
+                     where u.horse_id = h.id and r.racecard_fetched_at is not null) as carded
+      from ra_horses h left join ra_horse_pedigree p on p.horse_id = h.id
+      where h.id <> all(${known.map((h) => h.id)}::text[])`;
     const stats = env.sim.stats();
-    expect(pages?.n).toBe(6); // 3 dates x (results + racecards), one page each
-    expect(stats.byEndpoint.horses).toBe(horses.length);
-    expect(stats.total).toBe((pages?.n ?? 0) + horses.length);
-    expect(horses.length).toBeGreaterThan(50);
-    for (const h of horses)
+    expect(pages?.n).toBe(7); // 3 dates x (results + racecards) + one 2016 results page
+    const carded = horses.filter((h) => h.carded);
+    const uncarded = horses.filter((h) => !h.carded);
+    expect(carded.length).toBeGreaterThan(50);
+    for (const h of carded) {
+      expect(h.enrichment_status).toBe('racecard');
+      expect(h.dob).not.toBeNull();
+      expect(h.colour).not.toBeNull();
+      expect(h.colour_code).toBe(h.colour?.toUpperCase());
+      expect(h.sire_id).not.toBeNull();
+    }
+    // Only horses never seen on a racecard cost a call: here the 2016 ones.
+    expect(stats.byEndpoint.horses).toBe(uncarded.length);
+    expect(stats.total).toBe((pages?.n ?? 0) + uncarded.length);
+    for (const h of uncarded)
       expect(h.enrichment_status).toBe(horseProMissing(h.id) ? 'not_available' : 'enriched');
+    const onlyIn2016 = oldHorses.find((h) => h.lastSeason === 2016 && !horseProMissing(h.id));
+    expect(onlyIn2016).toBeDefined();
+    const raw =
+      await db.sql`select status from raw_responses where request_key = ${`horses:${onlyIn2016?.id}:pro`}`;
+    expect(raw).toEqual([{ status: 200 }]);
+    const [split] = await db.sql`select enriched_horses, from_racecard, from_api from v_horse_enrichment`;
+    expect(Number(split?.from_racecard)).toBeGreaterThanOrEqual(carded.length);
+    expect(Number(split?.enriched_horses)).toBe(Number(split?.from_racecard) + Number(split?.from_api));
     const [cov] = await db.sql`
       select count(*) filter (where p.sire_horse_id is not null)::int as with_sire, count(*)::int as n
       from ra_horses h join ra_horse_pedigree p on p.horse_id = h.id where h.enrichment_status = 'enriched'`;
     expect(cov?.with_sire).toBeGreaterThan(0);
     expect(await queuedJobs(db.sql)).toEqual([]);
+  });
+
+  test('an enrich job for a horse that got its racecard meanwhile ends without a call', async () => {
+    const [h] = await db.sql<{ id: string }[]>`
+      select id from ra_horses where enrichment_status = 'racecard' order by id limit 1`;
+    env.sim.resetStats();
+    await addJob(db.sql, 'enrich_horse', { horse_id: h?.id });
+    await drain();
+    expect(env.sim.stats().total).toBe(0);
   });
 
   test('the same backfill again: zero API calls, every table identical', async () => {
