@@ -1,5 +1,6 @@
 // npm run bench                 every benchmark with its small defaults, each in its own process
-// npm run bench -- <name> [...] one benchmark (ingest, ladder, rate-limit, scale, json-split, array-literal)
+// npm run bench -- <name> [...] one benchmark (ingest, ladder, rate-limit, scale, json-split, array-literal,
+//                               rederive, full)
 //                               with its size flags
 //
 // Each benchmark measures its baseline and the kit in the same run, prints its figures, the targets and
@@ -15,9 +16,18 @@ import { ladder } from './ladder.ts';
 import type { Benchmark } from './lib/benchmark.ts';
 import { dropAllBenchDatabases } from './lib/db.ts';
 import { rateLimit } from './rate-limit.ts';
+import { rederive } from './rederive.ts';
 import { scale } from './scale.ts';
 
-const BENCHMARKS: readonly Benchmark[] = [ingest, ladder, rateLimit, scale, jsonSplit, arrayLiteral];
+const BENCHMARKS: readonly Benchmark[] = [
+  ingest,
+  ladder,
+  rateLimit,
+  scale,
+  jsonSplit,
+  arrayLiteral,
+  rederive,
+];
 
 async function runOne(b: Benchmark, opts: Record<string, unknown>): Promise<void> {
   const stop = () => {
