@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { describeDbError } from '../src/db.ts';
 import { arrayLiteral } from './array-literal.ts';
+import { full } from './full.ts';
 import { ingest } from './ingest.ts';
 import { jsonSplit } from './json-split.ts';
 import { ladder } from './ladder.ts';
@@ -27,6 +28,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   jsonSplit,
   arrayLiteral,
   rederive,
+  full,
 ];
 
 async function runOne(b: Benchmark, opts: Record<string, unknown>): Promise<void> {
