@@ -41,14 +41,16 @@ export function distinctHorses(days: number): number {
   return m.active * (1 - Math.exp(-days / m.turnoverDays)) + m.newPerDay * days;
 }
 
-/** Storage per unit when the database holds too little to measure it (measured on simulated pages). */
+/**
+ * Storage per unit when the database holds too little to measure it: measured on 20 simulated dates of
+ * results and racecards (raw bodies as stored, lz4; rows of every racing table with their indexes, racecard
+ * odds included, per runner: an upper bound, since entity tables grow slower than runners over long ranges).
+ */
 export const STORAGE_DEFAULTS = {
-  /** raw_responses per page, body text (lz4) and index. */
-  resultsPageBytes: 60_000,
-  racecardsPageBytes: 140_000,
-  horseAnswerBytes: 1_500,
-  /** Races, runners and entities with their indexes, per runner. */
-  rowBytesPerRunner: 1_100,
+  resultsPageBytes: 85_000,
+  racecardsPageBytes: 300_000,
+  horseAnswerBytes: 500,
+  rowBytesPerRunner: 3_000,
 } as const;
 
 export type EstimatedEndpoint = Extract<Endpoint, 'results' | 'racecards' | 'horses'>;
