@@ -115,5 +115,17 @@ describe('rederive from raw_responses', () => {
     expect(o).toMatchObject({ status: 'failed', pages: 0 });
     expect(o.error).toMatch(/stored page skip 0/);
     expect(await racingChecksums(db.sql)).toEqual(before);
+    // Through the task, the reason is recorded beside the job.
+    await addJob(db.sql, 'rederive_day', { source: 'racecards', date });
+    await drain();
+    const errors = await db.sql`select task_identifier, kind, error from job_errors`;
+    expect(errors).toEqual([
+      {
+        task_identifier: 'rederive_day',
+        kind: 'invalid_response',
+        error: expect.stringMatching(/stored page skip 0/),
+      },
+    ]);
+    expect(await racingChecksums(db.sql)).toEqual(before);
   });
 });
