@@ -16,8 +16,8 @@ const drain = () => drainQueue({ connectionString: db.url, concurrency: 2, noHan
 
 // 2016: results only, every horse enriched by call; 2024: results and racecards.
 const RANGES = [
-  { start_date: '2016-03-01', end_date: '2016-03-02' },
-  { start_date: '2024-03-01', end_date: '2024-03-02' },
+  { start_date: '2016-03-01', end_date: '2016-03-01' },
+  { start_date: '2024-03-01', end_date: '2024-03-01' },
 ];
 
 // Table -> its natural key (the order of comparison).
@@ -57,7 +57,8 @@ async function truncateRows(sql: Sql): Promise<void> {
 }
 
 describe('rederive from raw_responses', () => {
-  test('rebuilds the tables of a fetch exactly, with zero API calls', async () => {
+  // A fetch with enrichment and a worker drain, twice: longer than the default timeout on a loaded machine.
+  test('rebuilds the tables of a fetch exactly, with zero API calls', { timeout: 180_000 }, async () => {
     for (const range of RANGES) await addJob(db.sql, 'backfill_dates', { ...range, enrich: true });
     await drain();
     expect(await queuedJobs(db.sql)).toEqual([]);
@@ -65,8 +66,8 @@ describe('rederive from raw_responses', () => {
     expect(stats.byEndpoint.racecards).toBeGreaterThan(0);
     expect(stats.byEndpoint.horses).toBeGreaterThan(0);
     const fetched = await derivedRows(db.sql);
-    expect(fetched.ra_mst_runners?.n).toBeGreaterThan(100);
-    expect(fetched.ra_horse_pedigree?.n).toBeGreaterThan(50);
+    expect(fetched.ra_mst_runners?.n).toBeGreaterThan(50);
+    expect(fetched.ra_horse_pedigree?.n).toBeGreaterThan(25);
 
     await truncateRows(db.sql);
     expect((await derivedRows(db.sql)).ra_mst_runners?.n).toBe(0);
@@ -88,21 +89,20 @@ describe('rederive from raw_responses', () => {
     expect(env.sim.stats().total).toBe(0);
   });
 
-  test('npm run rederive queues one job per stored date of the source and range, and horses by chunk', async () => {
+  test('npm run rederive queues one job per stored date of the source and range, and horses by chunk', {
+    timeout: 180_000,
+  }, async () => {
     const file = fileURLToPath(new URL('../../src/cli/rederive.ts', import.meta.url));
     const run = (args: string[]) =>
       promisify(execFile)(process.execPath, [file, ...args], {
         env: { ...process.env, DATABASE_URL: db.url },
       });
     const r = await run(['--source', 'results', '--start-date', '2016-03-01', '--end-date', '2016-03-31']);
-    expect(r.stdout).toMatch(/^queued rederive: 2 results dates, 0 racecards dates, 0 horses in 0 jobs/);
+    expect(r.stdout).toMatch(/^queued rederive: 1 results dates, 0 racecards dates, 0 horses in 0 jobs/);
     const jobs = await db.sql`select task_identifier, key from graphile_worker.jobs order by key`;
-    expect(jobs).toEqual([
-      { task_identifier: 'rederive_day', key: 'rederive:results:2016-03-01' },
-      { task_identifier: 'rederive_day', key: 'rederive:results:2016-03-02' },
-    ]);
+    expect(jobs).toEqual([{ task_identifier: 'rederive_day', key: 'rederive:results:2016-03-01' }]);
     const all = await run([]);
-    expect(all.stdout).toMatch(/4 results dates, 2 racecards dates, \d+ horses in 1 jobs/);
+    expect(all.stdout).toMatch(/2 results dates, 1 racecards dates, \d+ horses in 1 jobs/);
     await drain();
     await expect(run(['--source', 'odds'])).rejects.toThrow(/Allowed choices are results, racecards, horses/);
   });
