@@ -1,6 +1,6 @@
 // npm run bench                 every benchmark with its small defaults, each in its own process
 // npm run bench -- <name> [...] one benchmark (ingest, ladder, rate-limit, scale, json-split, array-literal,
-//                               http-load, accounts)
+//                               http-load, accounts, rederive, full)
 //                               with its size flags
 //
 // Each benchmark measures its baseline and the kit in the same run, prints its figures, the targets and
@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import { describeDbError } from '../src/db.ts';
 import { accounts } from './accounts.ts';
 import { arrayLiteral } from './array-literal.ts';
+import { full } from './full.ts';
 import { httpLoad } from './http-load.ts';
 import { ingest } from './ingest.ts';
 import { jsonSplit } from './json-split.ts';
@@ -18,6 +19,7 @@ import { ladder } from './ladder.ts';
 import type { Benchmark } from './lib/benchmark.ts';
 import { dropAllBenchDatabases } from './lib/db.ts';
 import { rateLimit } from './rate-limit.ts';
+import { rederive } from './rederive.ts';
 import { scale } from './scale.ts';
 
 const BENCHMARKS: readonly Benchmark[] = [
@@ -29,6 +31,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   arrayLiteral,
   httpLoad,
   accounts,
+  rederive,
+  full,
 ];
 
 async function runOne(b: Benchmark, opts: Record<string, unknown>): Promise<void> {
@@ -48,11 +52,14 @@ async function runOne(b: Benchmark, opts: Record<string, unknown>): Promise<void
   }
 }
 
+/** Run only by name: `full` backfills eleven years (tens of minutes even time-scaled). */
+const ONLY_BY_NAME = new Set(['full']);
+
 /** Every benchmark in turn, each in a fresh process so that memory figures do not carry over. */
 function runAll(): void {
   const self = fileURLToPath(import.meta.url);
   const results: [string, number][] = [];
-  for (const b of BENCHMARKS) {
+  for (const b of BENCHMARKS.filter((b) => !ONLY_BY_NAME.has(b.name))) {
     console.log(`\n=== ${b.name}: ${b.description}`);
     const child = spawnSync(process.execPath, [self, b.name], { stdio: 'inherit' });
     results.push([b.name, child.status ?? 1]);

@@ -10,6 +10,9 @@ import { fetchResultsDayTask } from './fetch_results_day.ts';
 import { ingestMarketBooksTask } from './ingest_market_books.ts';
 import { loadCoursesTask } from './load_courses.ts';
 import { pruneApiRequestsTask } from './prune_api_requests.ts';
+import { rederiveTask } from './rederive.ts';
+import { rederiveDayTask } from './rederive_day.ts';
+import { rederiveHorsesTask } from './rederive_horses.ts';
 
 // Every task identifier the kit's workers run. One file per task, each written with defineTask
 // (src/task.ts): a zod payload schema and one library call.
@@ -26,4 +29,7 @@ export const taskList: TaskList = {
   enrich_new_horses: enrichNewHorsesTask,
   prune_api_requests: pruneApiRequestsTask,
   load_courses: loadCoursesTask,
+  rederive: rederiveTask,
+  rederive_day: rederiveDayTask,
+  rederive_horses: rederiveHorsesTask,
 };

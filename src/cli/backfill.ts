@@ -1,7 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { allAccountStates, clearPlanGap, describeGap } from '../accounts.ts';
+import { loadRacingApiConfig } from '../config.ts';
 import { connect, databaseUrl, type Sql } from '../db.ts';
 import { describeIssues } from '../describe-issues.ts';
+import { ukToday } from '../racing/dates.ts';
+import { describeEstimate, estimateBackfill } from '../racing/estimate.ts';
 import { BackfillDatesPayload, DEFAULT_REGIONS, KNOWN_REGIONS } from '../racing/payloads.ts';
 import { runCommand } from './run.ts';
 
@@ -37,6 +40,7 @@ const program = new Command('backfill')
   .option('--start-date <date>', 'first date, YYYY-MM-DD', isoDate)
   .option('--end-date <date>', 'last date, YYYY-MM-DD (default: the start date)', isoDate)
   .option('--regions <list>', 'comma-separated region codes', regionList, DEFAULT_REGIONS)
+  .option('--dry-run', 'print the dates, calls by endpoint, hours and storage it expects; queue nothing')
   .addOption(
     new Option(
       '--source <source>',
@@ -58,6 +62,35 @@ interface Flags {
   enrich: boolean;
   test?: boolean;
   force?: boolean;
+  dryRun?: boolean;
+}
+
+/** --dry-run: the plan and its cost, read from the database and the RACING_API_* budgets; nothing queued. */
+async function printDryRun(payload: BackfillDatesPayload): Promise<void> {
+  const config = loadRacingApiConfig();
+  const sql = connect(databaseUrl(), { max: 1 });
+  try {
+    const estimate = await estimateBackfill(
+      sql,
+      {
+        startDate: payload.start_date,
+        endDate: payload.end_date,
+        regions: payload.regions,
+        source: payload.source,
+        enrich: payload.enrich,
+        force: payload.force,
+        today: ukToday(),
+      },
+      config,
+    );
+    console.log(
+      `backfill ${payload.start_date}..${payload.end_date} (${payload.source}, regions ${payload.regions.join(',')}` +
+        `${payload.enrich ? '' : ', no enrichment'}${payload.force ? ', force' : ''})`,
+    );
+    for (const line of describeEstimate(estimate)) console.log(line);
+  } finally {
+    await sql.end();
+  }
 }
 
 function dateRange(flags: Flags): { start: string; end: string } {
@@ -104,6 +137,10 @@ runCommand(async () => {
   });
   if (!checked.success) throw new Error(describeIssues(checked.error));
   const payload = checked.data;
+  if (flags.dryRun) {
+    await printDryRun(payload);
+    return;
+  }
   const sql = connect(databaseUrl(), { max: 1 });
   try {
     await warnAboutPlanGaps(sql, start, end, payload.force);

@@ -40,6 +40,43 @@ export interface HorseProIn {
 /** Statuses after which no call is ever made for the horse. */
 const FINAL_STATUSES = new Set(['racecard', 'enriched', 'not_available']);
 
+/**
+ * The ra_horses and ra_horse_pedigree rows of one /horses/{id}/pro answer: shared by enrichHorse and the
+ * re-derive from raw_responses (rederive.ts). `region` is the one already known for the horse, else the
+ * name's suffix.
+ */
+export function horseProRows(horseId: string, pro: HorseProIn, region: string | null, enrichedAt: string) {
+  return {
+    horse: {
+      id: horseId,
+      name: splitRegionSuffix(pro.name).name,
+      dob: isoDate(pro.dob),
+      sex: sexWord(pro.sex),
+      sex_code: sexCode(pro.sex_code, pro.sex),
+      colour: text(pro.colour),
+      colour_code: text(pro.colour_code) ?? colourCode(pro.colour),
+      region,
+      breeder: text(pro.breeder),
+      sire_id: id(pro.sire_id),
+      dam_id: id(pro.dam_id),
+      damsire_id: id(pro.damsire_id),
+      enrichment_status: 'enriched',
+      enriched_at: enrichedAt,
+    },
+    pedigree: {
+      horse_id: horseId,
+      sire_id: id(pro.sire_id),
+      sire: splitRegionSuffix(pro.sire).name,
+      dam_id: id(pro.dam_id),
+      dam: splitRegionSuffix(pro.dam).name,
+      damsire_id: id(pro.damsire_id),
+      damsire: splitRegionSuffix(pro.damsire).name,
+      breeder: text(pro.breeder),
+      region,
+    },
+  };
+}
+
 export interface EnrichContext {
   jobId?: string | null;
   jobKey?: string | null;
@@ -70,43 +107,14 @@ export async function enrichHorse(
   const now = new Date().toISOString();
   if (res.ok) {
     const pro = res.data as HorseProIn;
-    const named = splitRegionSuffix(pro.name);
-    const region = existing?.region ?? named.region;
+    const region = existing?.region ?? splitRegionSuffix(pro.name).region;
     await db.begin(async (tx) => {
       await storeRawResponses(tx, [
         { endpoint: 'horses', requestKey, status: res.status, body: res.bodyText, valid: true },
       ]);
-      await upsertRows(tx, HORSES, [
-        {
-          id: horseId,
-          name: named.name,
-          dob: isoDate(pro.dob),
-          sex: sexWord(pro.sex),
-          sex_code: sexCode(pro.sex_code, pro.sex),
-          colour: text(pro.colour),
-          colour_code: text(pro.colour_code) ?? colourCode(pro.colour),
-          region,
-          breeder: text(pro.breeder),
-          sire_id: id(pro.sire_id),
-          dam_id: id(pro.dam_id),
-          damsire_id: id(pro.damsire_id),
-          enrichment_status: 'enriched',
-          enriched_at: now,
-        },
-      ]);
-      await upsertRows(tx, PEDIGREES, [
-        {
-          horse_id: horseId,
-          sire_id: id(pro.sire_id),
-          sire: splitRegionSuffix(pro.sire).name,
-          dam_id: id(pro.dam_id),
-          dam: splitRegionSuffix(pro.dam).name,
-          damsire_id: id(pro.damsire_id),
-          damsire: splitRegionSuffix(pro.damsire).name,
-          breeder: text(pro.breeder),
-          region,
-        },
-      ]);
+      const rows = horseProRows(horseId, pro, region, now);
+      await upsertRows(tx, HORSES, [rows.horse]);
+      await upsertRows(tx, PEDIGREES, [rows.pedigree]);
     });
     return { horseId, status: 'enriched', calls: 1 };
   }

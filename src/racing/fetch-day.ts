@@ -10,6 +10,7 @@ import { AccountStoppedError } from '../accounts.ts';
 import type { Sql } from '../db.ts';
 import type { RacingApiClient } from '../racing-api/client.ts';
 import type { ApiResult } from '../racing-api/result.ts';
+import { racecardsPageSchema, resultsPageSchema } from '../racing-api/schemas.ts';
 import { skipCommitFlush } from '../task-db.ts';
 import { ukToday } from './dates.ts';
 import { type DaySource, loadDayRows } from './load.ts';
@@ -61,6 +62,8 @@ interface PageData {
 
 interface SourceSpec<P extends PageData> {
   source: DaySource;
+  /** The page's zod schema: what the client checks a fetched page with, and a re-derive a stored one. */
+  schema: { safeParse(json: unknown): { success: true; data: P } | { success: false; error: Error } };
   limit: number;
   /** The API refuses a skip above this. */
   maxSkip: number;
@@ -71,6 +74,7 @@ interface SourceSpec<P extends PageData> {
 
 const RESULTS: SourceSpec<{ results: readonly unknown[]; total?: number | null }> = {
   source: 'results',
+  schema: resultsPageSchema,
   limit: 50,
   maxSkip: 20000,
   page: (client, q) => client.resultsPage(q),
@@ -80,12 +84,39 @@ const RESULTS: SourceSpec<{ results: readonly unknown[]; total?: number | null }
 
 const RACECARDS: SourceSpec<{ racecards: readonly unknown[]; total?: number | null }> = {
   source: 'racecards',
+  schema: racecardsPageSchema,
   limit: 500,
   maxSkip: 500,
   page: (client, q) => client.racecardsPage(q),
   items: (p) => p.racecards ?? [],
   rows: (items) => racecardRows(items as Parameters<typeof racecardRows>[0]),
 };
+
+const SPECS = { results: RESULTS, racecards: RACECARDS } as const;
+
+/**
+ * One date's rows from its pages' parsed bodies (page order): the mapping shared by a fetch and a re-derive
+ * from raw_responses (rederive.ts), so both write the same rows.
+ */
+export function dayRowsOfPages(source: DaySource, pages: readonly PageData[]): DayRows {
+  const spec = SPECS[source] as SourceSpec<PageData>;
+  return spec.rows(pages.flatMap((p) => spec.items(p)));
+}
+
+/** A stored page body checked with the schema the client uses; the error names the first problem. */
+export function parseStoredPage(
+  source: DaySource,
+  body: string,
+): { ok: true; page: PageData } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, error: 'body is not JSON' };
+  }
+  const parsed = (SPECS[source] as SourceSpec<PageData>).schema.safeParse(json);
+  return parsed.success ? { ok: true, page: parsed.data } : { ok: false, error: parsed.error.message };
+}
 
 /** raw_responses key of one page: source, date, regions and skip. */
 export function pageRequestKey(
@@ -153,7 +184,8 @@ async function fetchDay<P extends PageData>(
   if (!o.force && (await isDone(db, spec.source, o))) return { ...outcome, status: 'skipped' };
   const regions = [...o.regions];
   const raws: RawResponse[] = [];
-  const items: unknown[] = [];
+  const pages: P[] = [];
+  let items = 0;
   let total = 0;
   let httpStatus = 200;
   let skip = 0;
@@ -199,14 +231,15 @@ async function fetchDay<P extends PageData>(
       body: res.bodyText,
       valid: true,
     });
-    items.push(...pageItems);
-    total = res.data.total ?? items.length;
+    pages.push(res.data);
+    items += pageItems.length;
+    total = res.data.total ?? items;
     skip += pageItems.length;
     // Page until the API's total is reached; an empty page also ends it (a total that overstates).
     if (pageItems.length === 0 || skip >= total || skip > spec.maxSkip) break;
   }
 
-  const rows = spec.rows(items);
+  const rows = dayRowsOfPages(spec.source, pages);
   outcome.pages = raws.length;
   outcome.total = total;
   outcome.races = new Set(rows.races.map((r) => r.id)).size;

@@ -1,0 +1,183 @@
+// Full: the main job end to end — backfill_dates over a range (default 2015-01-01..2025-12-31, source auto,
+// enrichment on) run by the kit's worker process against the simulator, with time scaled: the simulator and
+// the kit's budget both at N requests/s. Measures whatever the code does: calls by endpoint, calls against
+// the naive count (every page + one /horses call per distinct horse), and wall time against the time the
+// calls need at the budget. Projects the calls to a real account: 2 requests/s, and the v1.4.3 budgets.
+// Targets (issue 12): calls <= 0.65 x naive; wall time <= 1.05 x calls / budget.
+import type { Command } from 'commander';
+import { loadRacingApiConfig, type RacingApiConfig } from '../src/config.ts';
+import { type Calls, projectHours } from '../src/racing/estimate.ts';
+import { expectedPopulation } from '../src/simulator/index.ts';
+import { type Benchmark, positiveInt } from './lib/benchmark.ts';
+import { createBenchDatabase } from './lib/db.ts';
+import { queueBackfill, startBenchSimulator, workerEnv } from './lib/racing.ts';
+import {
+  type Check,
+  fmtInt,
+  fmtMb,
+  fmtPct,
+  fmtS,
+  printChecks,
+  printMachine,
+  printRatio,
+  printTable,
+} from './lib/report.ts';
+import { spawnWorker } from './lib/worker-process.ts';
+
+interface FullOptions {
+  start: string;
+  end: string;
+  rate: number;
+  concurrency: number;
+}
+
+/** The budgets of a real account: one shared 2 requests/s bucket, and the v1.4.3 spec's per-endpoint limits. */
+const REAL_BUDGETS: [string, Record<string, string>][] = [
+  ['2 requests/s, one bucket (2025 spec)', { RACING_API_RATE_PER_SEC: '2' }],
+  [
+    'v1.4.3: results 5/s, horses 5/s, racecards 2/s',
+    {
+      RACING_API_RATE_PER_SEC: '5',
+      RACING_API_RATE_PER_SEC_RESULTS: '5',
+      RACING_API_RATE_PER_SEC_HORSES: '5',
+      RACING_API_RATE_PER_SEC_RACECARDS: '2',
+    },
+  ],
+];
+
+const budget = (env: Record<string, string>): RacingApiConfig => loadRacingApiConfig(env);
+
+async function run(o: FullOptions): Promise<boolean> {
+  printMachine();
+  const sim = await startBenchSimulator(o.rate);
+  const db = await createBenchDatabase('full');
+  try {
+    await queueBackfill(db.sql, { start: o.start, end: o.end, source: 'auto', enrich: true });
+    sim.resetStats();
+    const started = Date.now();
+    const worker = spawnWorker(
+      ['--once', '--concurrency', String(o.concurrency)],
+      workerEnv(db.url, sim, o.rate),
+    );
+    const exit = await worker.done;
+    const workerMs = Date.now() - started;
+    if (exit.code !== 0)
+      throw new Error(`worker exited with ${exit.code}: ${exit.output.trim().split('\n').pop()}`);
+    const stats = sim.stats();
+    const [row] = await db.sql<
+      { results_pages: number; racecard_pages: number; horses: number; by_status: string; failed: number }[]
+    >`
+      select (select coalesce(sum(pages), 0) from fetch_state where source = 'results')::int as results_pages,
+             (select coalesce(sum(pages), 0) from fetch_state where source = 'racecards')::int as racecard_pages,
+             (select count(distinct horse_id) from ra_mst_runners)::int as horses,
+             (select string_agg(s || ' ' || n, ', ' order by s) from
+               (select coalesce(enrichment_status, 'none') as s, count(*) as n from ra_horses
+                where id in (select horse_id from ra_mst_runners) group by 1) x) as by_status,
+             (select count(*) from fetch_state where status not in ('done', 'outside_window'))::int as failed`;
+    if (!row) throw new Error('no figures');
+    if (row.failed > 0) throw new Error(`${row.failed} (source, date) pairs did not finish`);
+    const calls: Calls = {
+      results: stats.byEndpoint.results,
+      racecards: stats.byEndpoint.racecards,
+      horses: stats.byEndpoint.horses,
+    };
+    const total = stats.total;
+    const pages = row.results_pages + row.racecard_pages;
+    const naive = pages + row.horses;
+    const first = stats.arrivals[0] ?? started;
+    const last = stats.arrivals[stats.arrivals.length - 1] ?? started;
+    const wallMs = last - first;
+    const idealMs = (total / o.rate) * 1000;
+    const population = expectedPopulation(o.start, o.end);
+
+    printTable(
+      `Backfill ${o.start}..${o.end} (auto, enrichment on) against the simulator, both at ${o.rate} requests/s`,
+      ['endpoint', 'calls', 'note'],
+      [
+        ['/v1/results', fmtInt(calls.results), `${fmtInt(row.results_pages)} pages stored`],
+        ['/v1/racecards/pro', fmtInt(calls.racecards), `${fmtInt(row.racecard_pages)} pages stored`],
+        [
+          '/v1/horses/{id}/pro',
+          fmtInt(calls.horses),
+          `${fmtInt(row.horses)} distinct horses ran: ${row.by_status}`,
+        ],
+        [
+          'all (courses, other)',
+          fmtInt(total),
+          `${fmtInt(total - calls.results - calls.racecards - calls.horses)} other`,
+        ],
+      ],
+    );
+    console.log(
+      `simulated population ${o.start}..${o.end} (expectedPopulation): ~${fmtInt(population.distinctHorses)} horses, ` +
+        `${fmtPct(population.shareSince)} of them ran on or after 2023-01-23`,
+    );
+    printTable(
+      'Time',
+      ['first..last request', 'calls / budget', 'ratio', 'worker process', 'worker peak RSS'],
+      [
+        [
+          fmtS(wallMs),
+          fmtS(idealMs),
+          `x${(wallMs / idealMs).toFixed(3)}`,
+          fmtS(workerMs),
+          fmtMb(exit.peakRss),
+        ],
+      ],
+    );
+    printTable(
+      'Projected request time of these calls on a real account (buckets in turn: day fetches, then enrichment)',
+      ['budget', 'buckets', 'hours'],
+      REAL_BUDGETS.map(([name, env]) => {
+        const p = projectHours(calls, budget(env));
+        return [
+          name,
+          p.buckets.map((b) => `${b.bucket} ${fmtInt(b.calls)} @ ${b.ratePerSec.toFixed(2)}/s`).join('; '),
+          p.hours.toFixed(1),
+        ];
+      }),
+    );
+    const callShare = total / naive;
+    const timeRatio = wallMs / idealMs;
+    const checks: Check[] = [
+      {
+        target: 'calls <= 0.65 x naive (pages + distinct horses)',
+        measured: `${fmtInt(total)} / ${fmtInt(naive)} = ${callShare.toFixed(3)}`,
+        ok: callShare <= 0.65,
+        note: 'every horse that ran gets a /horses call: racecard pedigree is not counted as enrichment',
+      },
+      {
+        target: 'wall time <= 1.05 x calls / budget',
+        measured: `x${timeRatio.toFixed(3)}`,
+        ok: timeRatio <= 1.05,
+        note: `the worker did not keep the budget busy (concurrency ${o.concurrency}, machine load)`,
+      },
+    ];
+    const ok = printChecks(checks);
+    printRatio(
+      `full: calls ${callShare.toFixed(3)} x naive (target <= 0.65), wall time x${timeRatio.toFixed(3)} of calls / budget (target <= 1.05)`,
+    );
+    return ok;
+  } finally {
+    await sim.close();
+    await db.drop();
+  }
+}
+
+export const full: Benchmark = {
+  name: 'full',
+  description:
+    'the whole backfill against the simulator at a time-scaled budget: calls vs naive, time vs budget',
+  options: (cmd: Command) =>
+    cmd
+      .option('--start <date>', 'first date', '2015-01-01')
+      .option('--end <date>', 'last date', '2025-12-31')
+      .option(
+        '--rate <n>',
+        'requests/s of both the simulator and the kit (100 is the kit maximum)',
+        positiveInt,
+        50,
+      )
+      .option('--concurrency <n>', 'jobs at once in the worker process', positiveInt, 16),
+  run: (opts) => run(opts as unknown as FullOptions),
+};
