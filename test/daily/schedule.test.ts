@@ -41,6 +41,7 @@ describe('the shipped crontab', () => {
       'daily_racecards',
       'daily_results',
       'enrich_new_horses',
+      'load_courses',
       'prune_api_requests',
     ]);
     for (const item of schedule) expect(item.options.backfillPeriod).toBeGreaterThan(0);
@@ -128,5 +129,15 @@ describe('every scheduled task runs', () => {
       { day: '2025-03-12', status: 200, requests: 2 },
       { day: '2025-03-12', status: null, requests: 1 },
     ]);
+  });
+
+  test('load_courses loads every course and region of the API in two calls', async () => {
+    await addJob(db.sql, 'load_courses', scheduled('load_courses'));
+    await drain();
+    const [courses] = await db.sql`select count(*)::int as n from ra_courses`;
+    const [regions] = await db.sql`select count(*)::int as n from ra_course_regions`;
+    expect(courses?.n).toBeGreaterThan(0);
+    expect(regions?.n).toBeGreaterThan(0);
+    expect(await queuedJobs(db.sql)).toEqual([]);
   });
 });
