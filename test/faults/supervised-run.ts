@@ -19,7 +19,7 @@ const SCENARIO = { snapshots: 3000, nullRows: 2500, markets: 20 };
 /** The test's own connections, which the fault spares (application_name). */
 export const TEST_APPLICATION = 'kit-fault-test';
 export const testConnection = (url: string) =>
-  connect(url, { max: 2, connection: { application_name: TEST_APPLICATION } });
+  connect(url, { max: 2, connection: { application_name: TEST_APPLICATION, TimeZone: 'UTC' } });
 
 /** Table contents without what legitimately differs between two runs (ids, write times, attempt counters). */
 const CONTENT: Array<[table: string, order: string, drop: string[]]> = [
@@ -34,7 +34,8 @@ const CONTENT: Array<[table: string, order: string, drop: string[]]> = [
   ['ra_mst_runners', 'race_id, horse_id', ['id']],
   ['raw_responses', 'endpoint, request_key', ['id', 'fetched_at']],
   ['fetch_state', 'source, date', ['attempts', 'queued_at', 'finished_at', 'http_status', 'last_error']],
-  ['market_derived_metrics', 'snapshot_id', ['derived_at']],
+  // snapshot_at: the scenario dates its newest snapshots from now().
+  ['market_derived_metrics', 'snapshot_id', ['derived_at', 'snapshot_at']],
   [
     'ladder_backfill_runs',
     'id',
@@ -147,10 +148,11 @@ export async function supervisedRunWithFault(
             exits.push(w.exitCode);
             workers[i] = start();
           }
-        const [row] = await sql<{ jobs: number; ladder: boolean }[]>`
+        // While the server restarts, this check fails like the workers' statements: try again.
+        const rows = await sql<{ jobs: number; ladder: boolean }[]>`
           select (select count(*)::int from graphile_worker.jobs) as jobs,
-                 exists (select from ladder_backfill_runs where status = 'done') as ladder`;
-        return row!.jobs === 0 && row!.ladder;
+                 exists (select from ladder_backfill_runs where status = 'done') as ladder`.catch(() => []);
+        return rows[0]?.jobs === 0 && rows[0].ladder;
       },
       { everyMs: 100, timeoutMs: 200_000, what: 'the queue to drain after the fault' },
     );
