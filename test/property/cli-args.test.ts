@@ -14,7 +14,7 @@ import { useTestDatabase } from '../helpers/db.ts';
 
 const db = useTestDatabase();
 const CLI = fileURLToPath(new URL('../../src/cli/', import.meta.url));
-const RUNS = 3;
+const RUNS = 10;
 /** Spawned at once across commands: bounded, so a 2-core machine is not swamped. */
 const PARALLEL = 3;
 
