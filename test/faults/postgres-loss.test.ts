@@ -53,6 +53,8 @@ describe('PostgreSQL goes away and comes back', () => {
       // Both workers' pools, their LISTEN connections and the tasks' clients.
       expect(killed).toBeGreaterThanOrEqual(4);
       expect(outcome.midRun, outcome.log.slice(-20).join('\n')).toBe(true);
+      // A worker that gave up must say so: Restart=on-failure restarts only a non-zero exit.
+      expect(outcome.exits).not.toContain(0);
       expect(await doneButNotWritten(sql)).toEqual([]);
       expect(want.ra_mst_runners).not.toMatch(/^0 rows/);
       expect(await contentChecksums(sql)).toEqual(want);
@@ -83,6 +85,7 @@ describe('PostgreSQL goes away and comes back', () => {
         });
         expect(restarted).toBe(true);
         expect(outcome.midRun, outcome.log.slice(-20).join('\n')).toBe(true);
+        expect(outcome.exits).not.toContain(0);
         expect(await doneButNotWritten(sql)).toEqual([]);
         expect(await contentChecksums(sql)).toEqual(want);
       } finally {

@@ -155,7 +155,17 @@ export async function supervisedRunWithFault(
         return rows[0]?.jobs === 0 && rows[0].ladder;
       },
       { everyMs: 100, timeoutMs: 200_000, what: 'the queue to drain after the fault' },
-    );
+    ).catch(async (error) => {
+      const jobs = await sql`
+        select task_identifier, attempts, locked_by is not null as locked, run_at - now() as due_in,
+               left(last_error, 120) as last_error
+        from graphile_worker.jobs order by id`.catch(() => []);
+      const runs = await sql`select id, status, last_error from ladder_backfill_runs`.catch(() => []);
+      throw new Error(
+        `${(error as Error).message}; jobs: ${JSON.stringify(jobs)}; ladder runs: ${JSON.stringify(runs)}; ` +
+          `worker exits: ${JSON.stringify(exits)}; worker log: ${log.slice(-15).join(' | ')}`,
+      );
+    });
   } finally {
     for (const w of workers) {
       if (w.exitCode === null && w.signalCode === null) {
