@@ -1,5 +1,7 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { Logger } from 'graphile-worker';
+import { Logger, type WorkerEvents } from 'graphile-worker';
 import { loadRacingApiConfig } from '../config.ts';
 import { connect, databaseUrl, describeTarget } from '../db.ts';
 import { pendingMigrationCount } from '../schema-version.ts';
@@ -77,7 +79,13 @@ runCommand(async () => {
     );
     return 0;
   }
-  const runner = await startWorker(o);
+  // graphile-worker's pool stops for good on some database errors (a server shutting down while a job's
+  // completion is written). This process then exits non-zero, so that a supervisor (Restart=on-failure)
+  // starts a new one, after freeing the jobs its workers still held (else they stay locked for 4 hours).
+  const events: WorkerEvents = new EventEmitter();
+  const workerIds = new Set<string>();
+  events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId));
+  const runner = await startWorker({ ...o, events });
   console.log(`worker running on ${describeTarget(url)} (concurrency ${opts.concurrency}); Ctrl-C to stop`);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -98,6 +106,27 @@ runCommand(async () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  if (signals === 0) {
+    await unlockOwnJobs(url, [...workerIds]);
+    throw new Error('the worker pool stopped on a database error; exiting so that a supervisor restarts it');
+  }
   console.log('worker stopped');
   return 0;
 });
+
+/** Frees the jobs this process's workers held, retrying while the database comes back (about a minute). */
+async function unlockOwnJobs(url: string, workerIds: string[]): Promise<void> {
+  const sql = connect(url, { max: 1 });
+  try {
+    for (let attempt = 1; attempt <= 30; attempt++) {
+      try {
+        await sql`select graphile_worker.force_unlock_workers(${workerIds}::text[])`;
+        return;
+      } catch {
+        await delay(2000);
+      }
+    }
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
+}
