@@ -100,15 +100,21 @@ runCommand(async () => {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let failure: unknown;
   try {
     await runner.promise;
+  } catch (error) {
+    failure = error;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  if (signals === 0) {
+  if (signals === 0 || failure !== undefined) {
     await unlockOwnJobs(url, [...workerIds]);
-    throw new Error('the worker pool stopped on a database error; exiting so that a supervisor restarts it');
+    throw (
+      failure ??
+      new Error('the worker pool stopped on a database error; exiting so that a supervisor restarts it')
+    );
   }
   console.log('worker stopped');
   return 0;
