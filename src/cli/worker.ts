@@ -85,6 +85,19 @@ runCommand(async () => {
   const events: WorkerEvents = new EventEmitter();
   const workerIds = new Set<string>();
   events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId));
+  // graphile-worker gives up writing a job's outcome when the database stays away through its retries (a
+  // server restart); the job would then stay locked by this live process for 4 hours. Jobs locked by our
+  // workers that none of them is running are freed after a grace period, so they run again.
+  const active = new Set<string>();
+  events.on('job:start', ({ job }) => active.add(job.id));
+  events.on('job:complete', ({ job }) => active.delete(job.id));
+  const sweeper = connect(url, { max: 1 });
+  const sweep = setInterval(() => {
+    sweeper`
+      update graphile_worker._private_jobs set locked_at = null, locked_by = null
+      where locked_by = any(${[...workerIds]}::text[]) and locked_at < now() - interval '60 seconds'
+        and not (id = any(${[...active]}::bigint[]))`.catch(() => {});
+  }, 15_000);
   const runner = await startWorker({ ...o, events });
   console.log(`worker running on ${describeTarget(url)} (concurrency ${opts.concurrency}); Ctrl-C to stop`);
   let signals = 0;
@@ -108,6 +121,8 @@ runCommand(async () => {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    clearInterval(sweep);
+    await sweeper.end({ timeout: 1 }).catch(() => {});
   }
   if (signals === 0 || failure !== undefined) {
     await unlockOwnJobs(url, [...workerIds]);
