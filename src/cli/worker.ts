@@ -98,6 +98,12 @@ runCommand(async () => {
       where locked_by = any(${[...workerIds]}::text[]) and locked_at < now() - interval '60 seconds'
         and not (id = any(${[...active]}::bigint[]))`.catch(() => {});
   }, 15_000);
+  // A connection closed at the wrong moment can throw outside any job (seen in postgres.js while a server
+  // restarts): free our jobs and exit 1 rather than leave them locked by a dead process.
+  process.once('uncaughtException', (error) => {
+    console.error(`error: ${(error as Error)?.message ?? String(error)}`.split('\n')[0]);
+    void unlockOwnJobs(url, [...workerIds]).finally(() => process.exit(1));
+  });
   const runner = await startWorker({ ...o, events });
   console.log(`worker running on ${describeTarget(url)} (concurrency ${opts.concurrency}); Ctrl-C to stop`);
   let signals = 0;
