@@ -22,9 +22,21 @@ export const firstLine = (error: unknown) =>
   ((error as Error)?.message ?? String(error)).split('\n')[0] ?? '';
 
 /**
+ * Whether an error is a row's own fault: a data exception (SQLSTATE class 22: bad value, overflow, invalid
+ * text) or an integrity violation (23). Anything else (an undefined function, a lost connection, a statement
+ * timeout, permission denied, an administrator's shutdown, a driver error without a SQLSTATE) would fail
+ * every row alike, so it fails the run instead of being counted against rows.
+ */
+export function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
+/**
  * One batch inside the caller's transaction. The fill runs under a savepoint: a dry run rolls it back
- * (so it reports exactly what the same SQL would change), and a failing batch is retried in halves down
- * to single rows, so one bad snapshot is counted as an error instead of stopping the run.
+ * (so it reports exactly what the same SQL would change), and a batch failing on a row's data is retried
+ * in halves down to single rows, so one bad snapshot is counted as an error instead of stopping the run.
+ * Any other error is thrown (isRowError).
  */
 export async function fillBatch(
   tx: Tx,
@@ -54,6 +66,8 @@ export async function fillBatch(
         add(error.row);
         return true;
       }
+      // Not a row's fault: the batch's transaction fails, the run stays at its last committed batch.
+      if (!isRowError(error)) throw error;
       if (part.length === 1) {
         counts.scanned += 1;
         counts.errors += 1;

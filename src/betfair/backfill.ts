@@ -21,7 +21,8 @@ export interface BackfillOptions {
   jobId?: string | null;
   /** Stops between batches (graceful worker shutdown); the run resumes from its last batch. */
   signal?: AbortSignal;
-  onBatch?: (run: BackfillRun) => void;
+  /** Called after each committed batch and awaited before the next one. */
+  onBatch?: (run: BackfillRun) => void | Promise<void>;
 }
 
 /**
@@ -79,7 +80,7 @@ export async function runLadderBackfill(
       });
       if (options.onBatch) {
         const run = await getRun(sql, runId);
-        if (run) options.onBatch(run);
+        if (run) await options.onBatch(run);
       }
       if (done) break;
     }

@@ -1,5 +1,7 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { Logger } from 'graphile-worker';
+import { Logger, type WorkerEvents } from 'graphile-worker';
 import { taskList } from '../../tasks/index.ts';
 import { checkCredentials } from '../account-checks.ts';
 import { accountsOf, loadRacingApiConfig, type RacingApiConfig } from '../config.ts';
@@ -111,8 +113,33 @@ runCommand(async () => {
     );
     return 0;
   }
+  // graphile-worker's pool stops for good on some database errors (a server shutting down while a job's
+  // completion is written). This process then exits non-zero, so that a supervisor (Restart=on-failure)
+  // starts a new one, after freeing the jobs its workers still held (else they stay locked for 4 hours).
+  const events: WorkerEvents = new EventEmitter();
+  const workerIds = new Set<string>();
+  events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId));
+  // graphile-worker gives up writing a job's outcome when the database stays away through its retries (a
+  // server restart); the job would then stay locked by this live process for 4 hours. Jobs locked by our
+  // workers that none of them is running are freed after a grace period, so they run again.
+  const active = new Set<string>();
+  events.on('job:start', ({ job }) => active.add(job.id));
+  events.on('job:complete', ({ job }) => active.delete(job.id));
+  const sweeper = connect(url, { max: 1 });
+  const sweep = setInterval(() => {
+    sweeper`
+      update graphile_worker._private_jobs set locked_at = null, locked_by = null
+      where locked_by = any(${[...workerIds]}::text[]) and locked_at < now() - interval '60 seconds'
+        and not (id = any(${[...active]}::bigint[]))`.catch(() => {});
+  }, 15_000);
+  // A connection closed at the wrong moment can throw outside any job (seen in postgres.js while a server
+  // restarts): free our jobs and exit 1 rather than leave them locked by a dead process.
+  process.once('uncaughtException', (error) => {
+    console.error(`error: ${(error as Error)?.message ?? String(error)}`.split('\n')[0]);
+    void unlockOwnJobs(url, [...workerIds]).finally(() => process.exit(1));
+  });
   const schedule = opts.schedule ? readSchedule(CRONTAB_PATH, Object.keys(taskList)) : [];
-  const runner = await startWorker({ ...o, schedule });
+  const runner = await startWorker({ ...o, events, schedule });
   console.log(`worker running on ${describeTarget(url)} (concurrency ${opts.concurrency}); Ctrl-C to stop`);
   console.log(
     opts.schedule
@@ -132,12 +159,41 @@ runCommand(async () => {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let failure: unknown;
   try {
     await runner.promise;
+  } catch (error) {
+    failure = error;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    clearInterval(sweep);
+    await sweeper.end({ timeout: 1 }).catch(() => {});
+  }
+  if (signals === 0 || failure !== undefined) {
+    await unlockOwnJobs(url, [...workerIds]);
+    throw (
+      failure ??
+      new Error('the worker pool stopped on a database error; exiting so that a supervisor restarts it')
+    );
   }
   console.log('worker stopped');
   return 0;
 });
+
+/** Frees the jobs this process's workers held, retrying while the database comes back (about a minute). */
+async function unlockOwnJobs(url: string, workerIds: string[]): Promise<void> {
+  const sql = connect(url, { max: 1 });
+  try {
+    for (let attempt = 1; attempt <= 30; attempt++) {
+      try {
+        await sql`select graphile_worker.force_unlock_workers(${workerIds}::text[])`;
+        return;
+      } catch {
+        await delay(2000);
+      }
+    }
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
+}

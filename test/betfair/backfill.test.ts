@@ -183,12 +183,14 @@ describe('orphans, missing metadata, errors and resume', () => {
     expect(rest.updated_by_column).toEqual({ draw_best_back_size_l1: 2 });
   });
 
-  test('a failing snapshot is isolated and counted as an error; the rest of its batch is filled', async () => {
+  test('a snapshot failing on its data (SQLSTATE class 22) is isolated and counted as an error; the rest of its batch is filled', async () => {
     await db.sql`update market_derived_metrics set away_best_back_size_l1 = null where snapshot_id between 300 and 309`;
     await db.sql.unsafe(`
       create function fail_305() returns trigger language plpgsql as $$
       begin
-        if new.snapshot_id = 305 then raise exception 'simulated failure for 305'; end if;
+        if new.snapshot_id = 305 then
+          raise exception 'simulated failure for 305' using errcode = 'numeric_value_out_of_range';
+        end if;
         return new;
       end $$;
       create trigger fail_305 before update on market_derived_metrics for each row execute function fail_305();`);
