@@ -1,13 +1,4 @@
-// PostgreSQL goes away under a running racing backfill (two worker processes, the simulator as the API) and a
-// ladder backfill beside it: every connection to the database is terminated. The runs complete, the tables
-// equal an uninterrupted run, nothing is done unwritten.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { connect } from '../../src/db.ts';
-import { startEmbeddedPostgres } from '../../src/demo/embedded-postgres.ts';
-import { migrateDatabase } from '../../src/migrate.ts';
 import { createTestDatabase, useTestDatabase } from '../helpers/db.ts';
 import { useSimulator } from '../helpers/racing-worker.ts';
 import {
