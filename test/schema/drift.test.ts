@@ -61,11 +61,9 @@ describe('schema/ and migrations/ agree', () => {
     expect(output).toContain('No schema changes, nothing to migrate');
   }, 90_000);
 
-  test('the check catches drift: without the views migration, generate writes one', async () => {
+  test('the check catches drift: without the last migration, generate writes one', async () => {
     const { added } = await generate(await seededFolder(1));
     expect(added).toHaveLength(1);
-    expect(await readFile(join(folders[0]!, added[0]!), 'utf8')).toContain(
-      'CREATE VIEW "public"."v_l1_null_counts"',
-    );
+    expect(await readFile(join(folders[0]!, added[0]!), 'utf8')).toMatch(/CREATE (TABLE|VIEW) "/);
   }, 90_000);
 });
