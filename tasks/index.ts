@@ -5,6 +5,7 @@ import { enrichHorseTask } from './enrich_horse.ts';
 import { fetchRacecardsDayTask } from './fetch_racecards_day.ts';
 import { fetchResultsDayTask } from './fetch_results_day.ts';
 import { ingestMarketBooksTask } from './ingest_market_books.ts';
+import { ingestStreamFileTask } from './ingest_stream_file.ts';
 
 // Every task identifier the kit's workers run. One file per task, each written with defineTask
 // (src/task.ts): a zod payload schema and one library call.
@@ -15,4 +16,5 @@ export const taskList: TaskList = {
   enrich_horse: enrichHorseTask,
   ingest_market_books: ingestMarketBooksTask,
   backfill_ladder: backfillLadderTask,
+  ingest_stream_file: ingestStreamFileTask,
 };

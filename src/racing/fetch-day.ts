@@ -6,6 +6,7 @@
 // terminal 4xx: recorded, not retried), 'outside_window' (racecards outside their window, rules.ts: no call),
 // 'skipped' (already done). Transient errors are recorded on fetch_state and thrown, so the job retries.
 
+import { linkBetfairDay } from '../betfair/link.ts';
 import type { Sql } from '../db.ts';
 import type { RacingApiClient } from '../racing-api/client.ts';
 import type { ApiResult } from '../racing-api/result.ts';
@@ -248,6 +249,7 @@ async function writeDay(
           attempts = f.attempts + 1, http_status = excluded.http_status, last_error = null, error_path = null,
           finished_at = now(), updated_at = now()`.execute(),
       enqueueEnrichJobs(tx, horseIds),
+      linkBetfairDay(tx, o.date),
     ]);
     outcome.enrichQueued = queued;
   });
