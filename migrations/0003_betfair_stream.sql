@@ -350,7 +350,8 @@ BEGIN
     WINDOW w AS (PARTITION BY market_id)
   ),
   best AS (
-    SELECT market_id, min(race_id) AS race_id, min(diff) AS diff, count(*) FILTER (WHERE rk = 1) AS ties,
+    SELECT market_id, min(race_id) FILTER (WHERE rk = 1) AS race_id, min(diff) AS diff,
+      count(*) FILTER (WHERE rk = 1) AS ties,
       count(*) FILTER (WHERE diff = best_diff) AS nearest
     FROM ranked GROUP BY market_id
   ),

@@ -42,7 +42,12 @@ describe('importing stream files into the database', () => {
     expect(c.runnerRows).toBe(c.inserted * 24);
 
     const [market] = await db.sql`select * from betfair_markets where market_id = ${WIN.marketId}`;
-    expect(market).toMatchObject({ venue: 'Kempton', market_type: 'WIN', event_type_id: '7', status: 'CLOSED' });
+    expect(market).toMatchObject({
+      venue: 'Kempton',
+      market_type: 'WIN',
+      event_type_id: '7',
+      status: 'CLOSED',
+    });
     expect(market?.bsp_reconciled).toBe(true);
 
     const runners = await db.sql`
@@ -94,7 +99,8 @@ describe('importing stream files into the database', () => {
     const first = await importStreamFile(db.sql, path, EVERY_CHANGE);
     expect(first.inserted).toBeGreaterThan(0);
     const count = async () =>
-      (await db.sql`select count(*)::int as n from market_book_snapshots where market_id = '1.228000002'`)[0]?.n;
+      (await db.sql`select count(*)::int as n from market_book_snapshots where market_id = '1.228000002'`)[0]
+        ?.n;
     const before = await count();
     expect(await importStreamFile(db.sql, path, EVERY_CHANGE)).toMatchObject({ alreadyImported: true });
     const copy = join(dir, 'copy.gz');
@@ -124,7 +130,8 @@ describe('importing stream files into the database', () => {
     const bytes = await readFile(whole);
     await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
     await expect(importStreamFile(db.sql, truncated, EVERY_CHANGE)).rejects.toThrow();
-    const [n] = await db.sql`select count(*)::int as n from market_book_snapshots where market_id = '1.228000004'`;
+    const [n] =
+      await db.sql`select count(*)::int as n from market_book_snapshots where market_id = '1.228000004'`;
     expect(n?.n).toBe(0);
   });
 });
@@ -157,9 +164,41 @@ function matchOddsMessages(marketId: string): McmMessage[] {
           tv: 900,
           marketDefinition,
           rc: [
-            { id: 11, atb: [[2.0, 100], [1.99, 50], [1.98, 20]], atl: [[2.02, 30], [2.04, 10]], ltp: 2.0, tv: 500 },
-            { id: 12, batb: [[0, 3.5, 40], [1, 3.45, 10]], batl: [[0, 3.6, 15]], ltp: 3.5, tv: 300 },
-            { id: 13, atb: [[3.0, 5]], atl: [[3.1, 7], [3.2, 9], [3.3, 11], [3.4, 1]], tv: 100 },
+            {
+              id: 11,
+              atb: [
+                [2.0, 100],
+                [1.99, 50],
+                [1.98, 20],
+              ],
+              atl: [
+                [2.02, 30],
+                [2.04, 10],
+              ],
+              ltp: 2.0,
+              tv: 500,
+            },
+            {
+              id: 12,
+              batb: [
+                [0, 3.5, 40],
+                [1, 3.45, 10],
+              ],
+              batl: [[0, 3.6, 15]],
+              ltp: 3.5,
+              tv: 300,
+            },
+            {
+              id: 13,
+              atb: [[3.0, 5]],
+              atl: [
+                [3.1, 7],
+                [3.2, 9],
+                [3.3, 11],
+                [3.4, 1],
+              ],
+              tv: 100,
+            },
           ],
         },
       ],
@@ -196,9 +235,32 @@ function restBook(marketId: string) {
     inplay: false,
     totalMatched: 900,
     runners: [
-      runner(11, [[1.99, 50], [1.98, 20]], [[2.02, 30], [2.04, 10]], 2.0, 500),
+      runner(
+        11,
+        [
+          [1.99, 50],
+          [1.98, 20],
+        ],
+        [
+          [2.02, 30],
+          [2.04, 10],
+        ],
+        2.0,
+        500,
+      ),
       runner(12, [[3.5, 40]], [[3.6, 15]], 3.5, 300),
-      runner(13, [[3.0, 5]], [[3.1, 7], [3.2, 9], [3.3, 11], [3.4, 1]], undefined, 100),
+      runner(
+        13,
+        [[3.0, 5]],
+        [
+          [3.1, 7],
+          [3.2, 9],
+          [3.3, 11],
+          [3.4, 1],
+        ],
+        undefined,
+        100,
+      ),
     ],
   };
 }
