@@ -66,9 +66,9 @@ describe('importing stream files into the database', () => {
       select snapshot_id, status, source, raw_payload from market_book_snapshots
       where market_id = ${WIN.marketId} order by snapshot_at desc limit 1`;
     expect(final).toMatchObject({ status: 'CLOSED', source: 'stream' });
-    const winner = (final?.raw_payload.runners as Array<{ status: string; sp: { actualSP?: number } }>).find(
-      (r) => r.status === 'WINNER',
-    );
+    const winner = (
+      (final?.raw_payload.runners ?? []) as Array<{ status: string; sp: { actualSP?: number } }>
+    ).find((r) => r.status === 'WINNER');
     expect(winner?.sp.actualSP).toBeGreaterThan(1);
     const [rows] = await db.sql`
       select count(*)::int as n, count(*) filter (where status = 'REMOVED' and back_price_l1 is null)::int as removed
