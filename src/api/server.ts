@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ROLES } from '../betfair/metrics.ts';
 import { connect, describeDbError, type Sql } from '../db.ts';
 import { reportRoutes } from '../report/routes.ts';
+import { betfairRoutes } from './betfair-routes.ts';
 
 /**
  * A route: answers the request and returns true, or returns false to let the next route try.
@@ -130,7 +131,7 @@ function debugRoutes(sql: Sql): Route {
 
 export function createApiServer({ sql, extraRoutes = [] }: ApiServerOptions): Server {
   // The coverage report (/report, /api/coverage) is served beside the debug endpoints.
-  const routes = [...extraRoutes, reportRoutes(sql), debugRoutes(sql)];
+  const routes = [...extraRoutes, reportRoutes(sql), debugRoutes(sql), betfairRoutes(sql)];
   return createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
