@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import type { Sql } from '../db.ts';
+import { type BetfairCoverage, loadBetfairCoverage } from './betfair.ts';
 import { ISO_UTC, loadRequestActivity, type RequestActivity } from './requests.ts';
 
 type Tx = postgres.TransactionSql;
@@ -70,6 +71,7 @@ export interface Coverage {
   ladderBackfillRuns: LadderBackfillRun[];
   requests: RequestActivity;
   backfill: BackfillProgress[];
+  betfair: BetfairCoverage;
 }
 
 /** One consistent read (repeatable read snapshot) of every number in the report. */
@@ -101,6 +103,7 @@ export async function loadCoverage(sql: Sql): Promise<Coverage> {
           justify_interval(date_trunc('second', eta))::text as eta
         from v_backfill_progress`),
       ],
+      betfair: await loadBetfairCoverage(tx),
     };
   })) as Coverage;
 }

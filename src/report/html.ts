@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { betfairSectionHtml } from './betfair.ts';
 import type { Coverage } from './coverage.ts';
 import {
   chart,
@@ -65,6 +66,7 @@ ${entitiesSection(coverage)}
 ${backfillSection(coverage)}
 ${ladderSection(coverage)}
 ${requestsSection(coverage)}
+${betfairSectionHtml(coverage.betfair)}
 </main>
 <script type="application/json" id="coverage-data">${data}</script>
 <script>${scriptSafe(chartJs)}</script>

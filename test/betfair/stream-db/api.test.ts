@@ -63,3 +63,16 @@ describe('GET /debug/markets/:id/runners', () => {
     expect((await fetch(`${base}/debug/markets/1.999/runners`)).status).toBe(404);
   });
 });
+
+describe('the report', () => {
+  test('has a Betfair section: markets per year and type, link coverage', async () => {
+    const coverage = await (await fetch(`${base}/api/coverage`)).json();
+    expect(coverage.betfair.marketTypes).toEqual([{ year: 2024, marketType: 'WIN', markets: 1 }]);
+    expect(coverage.betfair.years).toEqual([
+      expect.objectContaining({ year: 2024, markets: 1, linked: 0, noRacingData: 1 }),
+    ]);
+    const html = await (await fetch(`${base}/report`)).text();
+    expect(html).toContain('<section id="betfair">');
+    expect(html).toContain('Markets per year and type');
+  });
+});
