@@ -1,5 +1,6 @@
 // npm run bench                 every benchmark with its small defaults, each in its own process
-// npm run bench -- <name> [...] one benchmark (ingest, ladder, rate-limit, scale, json-split, array-literal)
+// npm run bench -- <name> [...] one benchmark (ingest, ladder, rate-limit, scale, json-split, array-literal,
+//                               stream)
 //                               with its size flags
 //
 // Each benchmark measures its baseline and the kit in the same run, prints its figures, the targets and
@@ -16,8 +17,9 @@ import type { Benchmark } from './lib/benchmark.ts';
 import { dropAllBenchDatabases } from './lib/db.ts';
 import { rateLimit } from './rate-limit.ts';
 import { scale } from './scale.ts';
+import { stream } from './stream.ts';
 
-const BENCHMARKS: readonly Benchmark[] = [ingest, ladder, rateLimit, scale, jsonSplit, arrayLiteral];
+const BENCHMARKS: readonly Benchmark[] = [ingest, ladder, rateLimit, scale, jsonSplit, arrayLiteral, stream];
 
 async function runOne(b: Benchmark, opts: Record<string, unknown>): Promise<void> {
   const stop = () => {
