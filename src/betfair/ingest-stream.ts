@@ -150,13 +150,24 @@ export async function importStreamFile(
   await sql.begin(async (tx) => {
     const replayer = new StreamReplayer({ cadence: options.cadence, marketTypes: options.marketTypes });
     let batch: string[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const text = `[${batch.join(',')}]`;
-      batch = [];
-      const [row] = await tx.unsafe<{ inserted: number; runner_rows: number }[]>(INSERT_SNAPSHOTS, [text]);
-      counts.inserted += row?.inserted ?? 0;
-      counts.runnerRows += row?.runner_rows ?? 0;
+    // One batch in flight while the next is read and replayed: the database and the decoding overlap,
+    // and memory stays bounded at two batches.
+    let inFlight: Promise<void> = Promise.resolve();
+    const send = (text: string) =>
+      tx.unsafe<{ inserted: number; runner_rows: number }[]>(INSERT_SNAPSHOTS, [text]).then(([row]) => {
+        counts.inserted += row?.inserted ?? 0;
+        counts.runnerRows += row?.runner_rows ?? 0;
+      });
+    const flush = async (wait = false) => {
+      if (batch.length > 0) {
+        const text = `[${batch.join(',')}]`;
+        batch = [];
+        await inFlight;
+        inFlight = send(text);
+        // A rejection is seen by the next await; keep Node from reporting it as unhandled meanwhile.
+        inFlight.catch(() => {});
+      }
+      if (wait) await inFlight;
     };
     const handle = async (events: ReturnType<StreamReplayer['push']>) => {
       for (const event of events) {
@@ -168,7 +179,7 @@ export async function importStreamFile(
           if (batch.length >= batchSize) await flush();
         } else if (event.kind === 'market') {
           // Its snapshots first: the market row is written after them, like a checkpoint.
-          await flush();
+          await flush(true);
           counts.markets++;
           await storeMarketInfo(tx, event.market);
           const t = event.market.marketTime;
@@ -188,7 +199,7 @@ export async function importStreamFile(
       await handle(replayer.push(record));
     }
     await handle(replayer.end());
-    await flush();
+    await flush(true);
     await tx`
       insert into betfair_stream_files (sha256, path, bytes, markets, snapshots)
       values (${sha256}, ${path}, ${info.size}, ${counts.markets}, ${counts.inserted})
