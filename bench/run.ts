@@ -1,6 +1,6 @@
 // npm run bench                 every benchmark with its small defaults, each in its own process
 // npm run bench -- <name> [...] one benchmark (ingest, ladder, rate-limit, scale, json-split, array-literal,
-//                               http-load, accounts, rederive, full)
+//                               http-load, accounts, rederive, full, stream)
 //                               with its size flags
 //
 // Each benchmark measures its baseline and the kit in the same run, prints its figures, the targets and
@@ -21,6 +21,7 @@ import { dropAllBenchDatabases } from './lib/db.ts';
 import { rateLimit } from './rate-limit.ts';
 import { rederive } from './rederive.ts';
 import { scale } from './scale.ts';
+import { stream } from './stream.ts';
 
 const BENCHMARKS: readonly Benchmark[] = [
   ingest,
@@ -33,6 +34,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   accounts,
   rederive,
   full,
+  stream,
 ];
 
 async function runOne(b: Benchmark, opts: Record<string, unknown>): Promise<void> {

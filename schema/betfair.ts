@@ -9,6 +9,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   unique,
 } from 'drizzle-orm/pg-core';
@@ -127,5 +128,126 @@ export const marketDerivedMetrics = pgTable(
     index('market_derived_metrics_any_null_idx')
       .on(t.snapshotId)
       .where(anyNull(metricColumns(t))),
+  ],
+);
+
+// ---- Betfair historical stream files (src/betfair/ingest-stream.ts) ----
+
+// One row per market seen in a stream file, from its last marketDefinition.
+export const betfairMarkets = pgTable(
+  'betfair_markets',
+  {
+    marketId: text('market_id').primaryKey(),
+    eventTypeId: text('event_type_id'),
+    eventId: text('event_id'),
+    eventName: text('event_name'),
+    venue: text('venue'),
+    countryCode: text('country_code'),
+    timezone: text('timezone'),
+    marketTime: timestamptz('market_time'),
+    marketType: text('market_type'),
+    marketName: text('market_name'),
+    bettingType: text('betting_type'),
+    numberOfWinners: integer('number_of_winners'),
+    status: text('status'),
+    bspReconciled: boolean('bsp_reconciled'),
+    settledTime: timestamptz('settled_time'),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('betfair_markets_market_time_idx').on(t.marketTime)],
+);
+
+// Every runner of every market, from the catalogue or the stream's marketDefinition.
+export const marketRunners = pgTable(
+  'market_runners',
+  {
+    marketId: text('market_id').notNull(),
+    selectionId: bigint('selection_id', { mode: 'number' }).notNull(),
+    name: text('name'),
+    sortPriority: integer('sort_priority'),
+    status: text('status'),
+    removalDate: timestamptz('removal_date'),
+    adjustmentFactor: doublePrecision('adjustment_factor'),
+    bsp: doublePrecision('bsp'),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.marketId, t.selectionId] })],
+);
+
+// One row per snapshot and selection: ladder_runner_values() (the per-runner derivation the three-role
+// table is computed from too), the composite's fields under the same names.
+export const marketRunnerMetrics = pgTable(
+  'market_runner_metrics',
+  {
+    snapshotId: bigint('snapshot_id', { mode: 'number' })
+      .notNull()
+      .references(() => marketBookSnapshots.snapshotId, { onDelete: 'cascade' }),
+    selectionId: bigint('selection_id', { mode: 'number' }).notNull(),
+    marketId: text('market_id').notNull(),
+    snapshotAt: timestamptz('snapshot_at').notNull(),
+    status: text('status'),
+    ltp: doublePrecision('ltp'),
+    tradedVolume: doublePrecision('traded_volume'),
+    backPriceL1: doublePrecision('back_price_l1'),
+    backSizeL1: doublePrecision('back_size_l1'),
+    backPriceL2: doublePrecision('back_price_l2'),
+    backSizeL2: doublePrecision('back_size_l2'),
+    backPriceL3: doublePrecision('back_price_l3'),
+    backSizeL3: doublePrecision('back_size_l3'),
+    layPriceL1: doublePrecision('lay_price_l1'),
+    laySizeL1: doublePrecision('lay_size_l1'),
+    layPriceL2: doublePrecision('lay_price_l2'),
+    laySizeL2: doublePrecision('lay_size_l2'),
+    layPriceL3: doublePrecision('lay_price_l3'),
+    laySizeL3: doublePrecision('lay_size_l3'),
+    spn: doublePrecision('spn'),
+    spf: doublePrecision('spf'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.snapshotId, t.selectionId] }),
+    index('market_runner_metrics_market_at_idx').on(t.marketId, t.snapshotAt),
+  ],
+);
+
+// Stream files already imported, by content: the same bytes under another name import nothing.
+export const betfairStreamFiles = pgTable('betfair_stream_files', {
+  sha256: text('sha256').primaryKey(),
+  path: text('path').notNull(),
+  bytes: bigint('bytes', { mode: 'number' }).notNull(),
+  markets: integer('markets').notNull(),
+  snapshots: integer('snapshots').notNull(),
+  importedAt: timestamptz('imported_at').notNull().defaultNow(),
+});
+
+// How each horse-racing market was (or was not) linked to its race (betfair_link_markets()): race_id NULL
+// with a reason when no single race matched; method says what matched when one did.
+export const betfairMarketRaces = pgTable(
+  'betfair_market_races',
+  {
+    marketId: text('market_id').primaryKey(),
+    raceId: text('race_id'),
+    method: text('method'),
+    reason: text('reason'),
+    offDiffSeconds: integer('off_diff_seconds'),
+    linkedAt: timestamptz('linked_at').notNull().defaultNow(),
+  },
+  (t) => [index('betfair_market_races_race_idx').on(t.raceId)],
+);
+
+// Each selection of a linked market and its ra_mst_runners row; method: exact or normalised name.
+export const betfairRunnerHorses = pgTable(
+  'betfair_runner_horses',
+  {
+    marketId: text('market_id').notNull(),
+    selectionId: bigint('selection_id', { mode: 'number' }).notNull(),
+    raceId: text('race_id').notNull(),
+    runnerId: bigint('runner_id', { mode: 'number' }).notNull(),
+    horseId: text('horse_id').notNull(),
+    method: text('method').notNull(),
+    linkedAt: timestamptz('linked_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.marketId, t.selectionId] }),
+    index('betfair_runner_horses_horse_idx').on(t.horseId),
   ],
 );

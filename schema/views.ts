@@ -335,3 +335,63 @@ export const vBackfillProgress = pgView('v_backfill_progress', {
     ORDER BY s.source
   `,
 );
+
+// ---- Betfair stream markets linked to the races (src/betfair/link.ts) ----
+
+// Horse-racing markets per year of their scheduled off: how many are linked to a race, and why the rest
+// are not (reasons written by betfair_link_markets(); not_attempted: no link run has seen the market yet).
+export const vBetfairLinkCoverage = pgView('v_betfair_link_coverage', {
+  year: integer('year'),
+  markets: bigint('markets', { mode: 'number' }),
+  linked: bigint('linked', { mode: 'number' }),
+  linkedPct: pct('linked_pct'),
+  runnersLinked: bigint('runners_linked', { mode: 'number' }),
+  unlinkedNoRacingData: bigint('unlinked_no_racing_data', { mode: 'number' }),
+  unlinkedNoCourse: bigint('unlinked_no_course', { mode: 'number' }),
+  unlinkedNoRaceNearOff: bigint('unlinked_no_race_near_off', { mode: 'number' }),
+  unlinkedAmbiguous: bigint('unlinked_ambiguous', { mode: 'number' }),
+  notAttempted: bigint('not_attempted', { mode: 'number' }),
+}).as(
+  sql`
+    SELECT
+      extract(year FROM m.market_time)::integer AS year,
+      count(*) AS markets,
+      count(l.race_id) AS linked,
+      round(100.0 * count(l.race_id) / count(*), 2) AS linked_pct,
+      coalesce(sum((SELECT count(*) FROM betfair_runner_horses h WHERE h.market_id = m.market_id)), 0)::bigint
+        AS runners_linked,
+      count(*) FILTER (WHERE l.reason = 'no_racing_data') AS unlinked_no_racing_data,
+      count(*) FILTER (WHERE l.reason = 'no_course') AS unlinked_no_course,
+      count(*) FILTER (WHERE l.reason = 'no_race_near_off') AS unlinked_no_race_near_off,
+      count(*) FILTER (WHERE l.reason = 'ambiguous') AS unlinked_ambiguous,
+      count(*) FILTER (WHERE l.market_id IS NULL) AS not_attempted
+    FROM betfair_markets m
+    LEFT JOIN betfair_market_races l ON l.market_id = m.market_id
+    WHERE m.event_type_id = '7'
+    GROUP BY 1
+    ORDER BY 1 DESC
+  `,
+);
+
+// The stream's BSP next to the results' bsp for linked runners where both exist. The results column is
+// read through to_jsonb() so the view does not depend on ra_mst_runners having a bsp column yet.
+export const vBetfairBspComparison = pgView('v_betfair_bsp_comparison', {
+  marketId: text('market_id'),
+  selectionId: bigint('selection_id', { mode: 'number' }),
+  raceId: text('race_id'),
+  horseId: text('horse_id'),
+  horseName: text('horse_name'),
+  streamBsp: doublePrecision('stream_bsp'),
+  resultsBsp: doublePrecision('results_bsp'),
+  difference: doublePrecision('difference'),
+}).as(
+  sql`
+    SELECT h.market_id, h.selection_id, h.race_id, h.horse_id, run.horse_name,
+      mr.bsp AS stream_bsp, b.results_bsp, mr.bsp - b.results_bsp AS difference
+    FROM betfair_runner_horses h
+    JOIN market_runners mr ON mr.market_id = h.market_id AND mr.selection_id = h.selection_id
+    JOIN ra_mst_runners run ON run.id = h.runner_id
+    CROSS JOIN LATERAL (SELECT ladder_finite(to_jsonb(run) -> 'bsp') AS results_bsp) b
+    WHERE mr.bsp IS NOT NULL AND b.results_bsp IS NOT NULL
+  `,
+);

@@ -8,6 +8,7 @@ import { enrichNewHorsesTask } from './enrich_new_horses.ts';
 import { fetchRacecardsDayTask } from './fetch_racecards_day.ts';
 import { fetchResultsDayTask } from './fetch_results_day.ts';
 import { ingestMarketBooksTask } from './ingest_market_books.ts';
+import { ingestStreamFileTask } from './ingest_stream_file.ts';
 import { loadCoursesTask } from './load_courses.ts';
 import { pruneApiRequestsTask } from './prune_api_requests.ts';
 import { rederiveTask } from './rederive.ts';
@@ -32,4 +33,5 @@ export const taskList: TaskList = {
   rederive: rederiveTask,
   rederive_day: rederiveDayTask,
   rederive_horses: rederiveHorsesTask,
+  ingest_stream_file: ingestStreamFileTask,
 };

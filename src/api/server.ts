@@ -4,6 +4,7 @@ import type postgres from 'postgres';
 import { ROLES } from '../betfair/metrics.ts';
 import { connect, describeDbError, type Sql } from '../db.ts';
 import { reportRoutes } from '../report/routes.ts';
+import { betfairRoutes } from './betfair-routes.ts';
 import { API_DEFAULTS, checkBindAllowed } from './config.ts';
 
 /**
@@ -197,6 +198,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     ...extraRoutes,
     reportRoutes(sql, { cacheSeconds: reportCacheSeconds, statementTimeoutMs: reportTimeoutMs }),
     debugRoutes(sql, statementTimeoutMs, maxRows),
+    betfairRoutes(sql),
   ];
   return createServer(async (req, res) => {
     try {

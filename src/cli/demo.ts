@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { betfairDemoViews, demoStreamImport } from '../betfair/demo-stream.ts';
 import { connect, databaseUrl, describeTarget } from '../db.ts';
 import { startEmbeddedPostgres } from '../demo/embedded-postgres.ts';
 import { migrateDatabase } from '../migrate.ts';
@@ -77,6 +81,7 @@ runCommand(async () => {
     console.log(`worker done (${seconds()} s): ${stats.total} API requests served by the simulator\n`);
     for (const { view, rows } of await readVerificationViews(sql))
       console.log(`${renderTable(view, rows)}\n`);
+    await betfairStep(sql);
     console.log(`demo finished in ${seconds()} s`);
   } finally {
     await sql.end();
@@ -84,3 +89,18 @@ runCommand(async () => {
     await db.stop();
   }
 });
+
+// The Betfair half: a stream archive for some of the simulated races (same horses), imported and linked.
+async function betfairStep(sql: ReturnType<typeof connect>) {
+  const dir = await mkdtemp(join(tmpdir(), 'kit-demo-stream-'));
+  try {
+    const { counts } = await demoStreamImport(sql, dir);
+    console.log(
+      `Betfair: wrote a PRO-like stream archive for ${counts.markets} simulated races and imported it ` +
+        `(${counts.messages} messages, ${counts.inserted} snapshots, ${counts.linked} markets linked to races)\n`,
+    );
+    for (const { view, rows } of await betfairDemoViews(sql)) console.log(`${renderTable(view, rows)}\n`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

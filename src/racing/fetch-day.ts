@@ -7,6 +7,7 @@
 // 'skipped' (already done). Transient errors are recorded on fetch_state and thrown, so the job retries.
 
 import { AccountStoppedError } from '../accounts.ts';
+import { linkBetfairDay } from '../betfair/link.ts';
 import type { Sql } from '../db.ts';
 import type { RacingApiClient } from '../racing-api/client.ts';
 import type { ApiResult } from '../racing-api/result.ts';
@@ -285,6 +286,7 @@ async function writeDay(
           attempts = f.attempts + 1, http_status = excluded.http_status, last_error = null, error_path = null,
           finished_at = now(), updated_at = now()`.execute(),
       enqueueEnrichJobs(tx, horseIds),
+      linkBetfairDay(tx, o.date),
     ]);
     outcome.enrichQueued = queued;
   });

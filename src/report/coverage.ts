@@ -2,6 +2,7 @@ import type postgres from 'postgres';
 import { allAccountStates, type PlanGap } from '../accounts.ts';
 import { kitTableSizes, type TableSize } from '../daily/table-sizes.ts';
 import type { Sql } from '../db.ts';
+import { type BetfairCoverage, loadBetfairCoverage } from './betfair.ts';
 import { ISO_UTC, loadRequestActivity, type RequestActivity } from './requests.ts';
 
 type Tx = postgres.TransactionSql;
@@ -82,6 +83,7 @@ export interface Coverage {
   /** Disk size of every kit table, largest first. */
   tableSizes: TableSize[];
   accounts: AccountsState;
+  betfair: BetfairCoverage;
 }
 
 export interface LoadCoverageOptions {
@@ -122,6 +124,7 @@ export async function loadCoverage(sql: Sql, options: LoadCoverageOptions = {}):
       ],
       tableSizes: await kitTableSizes(tx),
       accounts: await loadAccounts(tx),
+      betfair: await loadBetfairCoverage(tx),
     };
   })) as Coverage;
 }

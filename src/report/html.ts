@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { formatBytes } from '../daily/table-sizes.ts';
+import { betfairSectionHtml } from './betfair.ts';
 import type { Coverage } from './coverage.ts';
 import {
   chart,
@@ -68,6 +69,7 @@ ${backfillSection(coverage)}
 ${ladderSection(coverage)}
 ${requestsSection(coverage)}
 ${tableSizesSection(coverage)}
+${betfairSectionHtml(coverage.betfair)}
 </main>
 <script type="application/json" id="coverage-data">${data}</script>
 <script>${scriptSafe(chartJs)}</script>

@@ -1,0 +1,22 @@
+// Betfair horse-racing markets linked to ra_mst_races and their selections to ra_mst_runners. The rules
+// live in the SQL function betfair_link_markets() (migration betfair_stream): course from venue
+// (all-weather and course variants included), marketTime against off_dt within a tolerance, the race name
+// to break ties, horse names compared without case, punctuation or country suffix.
+
+import type { Db } from '../db.ts';
+
+/** Links the markets whose off falls on UK days from..to (YYYY-MM-DD); returns how many are linked. */
+export async function linkMarketsBetween(db: Db, from: string, to: string): Promise<number> {
+  const [row] = await db<
+    { linked: number }[]
+  >`select betfair_link_markets(${from}::date, ${to}::date) as linked`;
+  return row?.linked ?? 0;
+}
+
+/**
+ * The hook after a racing day's load: markets imported before their racing data link now. Sends its one
+ * statement synchronously, so it runs after the load's statements pipelined before it in a transaction.
+ */
+export function linkBetfairDay(db: Db, date: string): Promise<unknown> {
+  return db`select betfair_link_markets(${date}::date, ${date}::date)`.execute();
+}
