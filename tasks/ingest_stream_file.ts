@@ -4,13 +4,8 @@
 // in KIT_IMPORT_DIR.
 import { z } from 'zod';
 import { importStreamFile } from '../src/betfair/ingest-stream.ts';
-import {
-  CadencePayload,
-  cadenceOf,
-  parseMarketTypes,
-  resolveImportPath,
-} from '../src/betfair/stream-options.ts';
-import { recordJobError } from '../src/job-errors.ts';
+import { CadencePayload, cadenceOf, parseMarketTypes } from '../src/betfair/stream-options.ts';
+import { importPathOfJob } from '../src/import-path.ts';
 import { defineTask } from '../src/task.ts';
 
 const IngestStreamFilePayload = CadencePayload.extend({
@@ -31,23 +26,8 @@ const IngestStreamFilePayload = CadencePayload.extend({
 export const ingestStreamFileTask = defineTask('ingest_stream_file', {
   schema: IngestStreamFilePayload,
   async run(p, { sql, helpers }) {
-    let path: string;
-    try {
-      path = await resolveImportPath(p.path);
-    } catch (error) {
-      // A path outside KIT_IMPORT_DIR cannot succeed on retry: recorded, not retried.
-      const message = `invalid payload: ${(error as Error).message}`;
-      helpers.logger.error(`ingest_stream_file job ${helpers.job.id}: ${message}`);
-      await recordJobError(sql, {
-        task: 'ingest_stream_file',
-        jobId: helpers.job.id,
-        jobKey: helpers.job.key,
-        payload: p,
-        kind: 'invalid_payload',
-        error: message,
-      });
-      return;
-    }
+    const path = await importPathOfJob(sql, helpers, 'ingest_stream_file', p, p.path);
+    if (path === undefined) return;
     const counts = await importStreamFile(sql, path, {
       cadence: cadenceOf(p),
       marketTypes: p.markets ? parseMarketTypes(p.markets.join(',')) : undefined,
