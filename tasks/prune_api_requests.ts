@@ -6,10 +6,12 @@ import { DEFAULT_RETENTION_DAYS, pruneApiRequests, retentionCutoff } from '../sr
 import { defineTask } from '../src/task.ts';
 
 export const pruneApiRequestsTask = defineTask('prune_api_requests', {
-  schema: z.object({
-    retention_days: z.int().min(1).max(36_500).default(DEFAULT_RETENTION_DAYS),
-    _cron: CronStamp,
-  }),
+  schema: z
+    .object({
+      retention_days: z.int().min(1).max(36_500).default(DEFAULT_RETENTION_DAYS),
+      _cron: CronStamp,
+    })
+    .strict(),
   async run(p, { sql, helpers }) {
     const o = await pruneApiRequests(sql, retentionCutoff(scheduledAt(p._cron), p.retention_days));
     helpers.logger.info(

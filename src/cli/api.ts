@@ -11,6 +11,7 @@ const port = (v: string) => {
 };
 
 const program = new Command('api')
+  .showSuggestionAfterError(false)
   .description(
     'Read-only HTTP API: GET /debug/markets/:market_id/snapshots?limit=N, ' +
       'GET /debug/snapshots/:snapshot_id/raw, the coverage report at GET /report and its numbers at ' +

@@ -33,6 +33,7 @@ function regionList(value: string): string[] {
 }
 
 const program = new Command('backfill')
+  .showSuggestionAfterError(false)
   .description(
     'Queue a backfill: one backfill_dates job, which fans out one fetch job per (source, date). ' +
       "Equivalent SQL: SELECT graphile_worker.add_job('backfill_dates', json_build_object(...)). Run `npm run worker` to do the work.",

@@ -17,6 +17,7 @@ const DEMO_RATE_PER_SEC = 100;
 const DEMO_DAYS = 7;
 
 new Command('demo')
+  .showSuggestionAfterError(false)
   .description(
     'Zero-configuration demo: an embedded PostgreSQL kept in a per-user cache (unless DATABASE_URL is set), the local Racing API ' +
       `simulator, a ${DEMO_DAYS}-day backfill with horse enrichment, then every verification view.`,

@@ -6,6 +6,7 @@ import { renderTable } from './table.ts';
 import { warningPrinter } from './warnings.ts';
 
 const program = new Command('import:catalogue')
+  .showSuggestionAfterError(false)
   .description(
     'Store listMarketCatalogue markets in market_event_metadata: home/away/draw from sortPriority 1/2/3 ' +
       '(0/1/2 tolerated), checked against the "Home v Away" event name (a warning on mismatch). A market ' +

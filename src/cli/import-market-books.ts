@@ -6,6 +6,7 @@ import { renderTable } from './table.ts';
 import { warningPrinter } from './warnings.ts';
 
 const program = new Command('import:market-books')
+  .showSuggestionAfterError(false)
   .description(
     'Store listMarketBook snapshots (raw payload as received) and derive their ladder metrics in the same ' +
       'statement. FILE: a JSON array, NDJSON, or the JSON-RPC response {"result": [...]}; gzip is detected. ' +

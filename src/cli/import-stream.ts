@@ -10,6 +10,7 @@ import { renderTable } from './table.ts';
 import { warningPrinter } from './warnings.ts';
 
 const program = new Command('import:stream')
+  .showSuggestionAfterError(false)
   .description(
     'Import Betfair historical stream files (BASIC/ADVANCED/PRO: NDJSON mcm lines, plain, .gz, .bz2, or .tar ' +
       'archives of them as Betfair ships them; a DIR is read recursively) into market_book_snapshots ' +

@@ -14,6 +14,7 @@ const positive = (v: string) => {
 };
 
 const program = new Command('ladder:backfill')
+  .showSuggestionAfterError(false)
   .description(
     'Fill NULL derived ladder metrics (and missing derived rows) from the stored raw payloads, in batches ' +
       'keyed by snapshot_id, one commit per batch. Queues a backfill_ladder job and waits for its outcome ' +

@@ -4,6 +4,7 @@ import { migrateDatabase } from '../migrate.ts';
 import { runCommand } from './run.ts';
 
 new Command('migrate')
+  .showSuggestionAfterError(false)
   .description(
     "Apply the kit's schema to DATABASE_URL: graphile-worker's schema, then the drizzle migrations " +
       '(tables, constraints, ladder derivation, verification views). Idempotent and safe to run concurrently.',

@@ -8,6 +8,7 @@ import { queueRederive, REDERIVE_SOURCES, RederivePayload } from '../racing/rede
 import { runCommand } from './run.ts';
 
 const program = new Command('rederive')
+  .showSuggestionAfterError(false)
   .description(
     'Rebuild rows from the archived API answers (raw_responses) through the fetch mapping, with zero API calls. ' +
       'Queues one rederive_day job per stored date (one transaction each) and rederive_horses jobs; run `npm run worker`.',

@@ -7,6 +7,7 @@ import { renderReportHtml } from '../report/html.ts';
 import { runCommand } from './run.ts';
 
 const program = new Command('report')
+  .showSuggestionAfterError(false)
   .description(
     'Write the coverage report of DATABASE_URL as one self-contained HTML file (charts included, opens with no ' +
       'network): runner coverage per year, enrichment and pedigree, entity counts, L1 NULLs and ladder backfill ' +

@@ -31,6 +31,7 @@ function positiveInt(value: string): number {
 }
 
 const program = new Command('sim')
+  .showSuggestionAfterError(false)
   .description(
     'Run the local Racing API simulator (deterministic GB+IRE racecards, results, horses and courses) for tests, ' +
       'the demo and benchmarks. Never a substitute for the real API in production.',

@@ -15,6 +15,7 @@ const positiveSeconds = (value: string) => {
 };
 
 const program = new Command('status')
+  .showSuggestionAfterError(false)
   .description(
     'Backfill progress from the database: bars per source, request rate, ETA, queue, failed dates.',
   )

@@ -7,6 +7,7 @@ import { runCommand } from './run.ts';
 import { renderTable } from './table.ts';
 
 const program = new Command('verify')
+  .showSuggestionAfterError(false)
   .description(
     'Print every verification view (coverage, enrichment, pedigree, entities, orphans, L1 NULLs, progress).',
   )

@@ -21,6 +21,7 @@ function positiveInt(name: string, max: number) {
 }
 
 const program = new Command('worker')
+  .showSuggestionAfterError(false)
   .description(
     'Run the graphile-worker tasks (backfill_dates, fetch_results_day, fetch_racecards_day, enrich_horse, …) ' +
       'against DATABASE_URL, and the daily schedule in the crontab file unless --no-schedule. Ctrl-C (SIGINT) or SIGTERM finishes the running jobs and exits; a second signal aborts them ' +

@@ -14,14 +14,18 @@ const common = {
 
 export const DEFAULT_RESULT_DAYS = 3;
 
-export const DailyResultsPayload = z.object({
-  /** How many dates, ending yesterday, are fetched: yesterday's results plus re-fetches for amendments. */
-  days: z.int().min(1).max(366).default(DEFAULT_RESULT_DAYS),
-  ...common,
-});
+export const DailyResultsPayload = z
+  .object({
+    /** How many dates, ending yesterday, are fetched: yesterday's results plus re-fetches for amendments. */
+    days: z.int().min(1).max(366).default(DEFAULT_RESULT_DAYS),
+    ...common,
+  })
+  .strict();
 
-export const DailyRacecardsPayload = z.object({
-  /** The last date fetched is today + days_ahead. */
-  days_ahead: z.int().min(0).max(RACECARDS_DAYS_AHEAD).default(RACECARDS_DAYS_AHEAD),
-  ...common,
-});
+export const DailyRacecardsPayload = z
+  .object({
+    /** The last date fetched is today + days_ahead. */
+    days_ahead: z.int().min(0).max(RACECARDS_DAYS_AHEAD).default(RACECARDS_DAYS_AHEAD),
+    ...common,
+  })
+  .strict();

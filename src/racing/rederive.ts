@@ -43,20 +43,25 @@ export const RederivePayload = z
     start_date: dateString.optional(),
     end_date: dateString.optional(),
   })
+  .strict()
   .refine((p) => !p.start_date || !p.end_date || p.end_date >= p.start_date, {
     message: 'end_date is before start_date',
     path: ['end_date'],
   });
 export type RederivePayload = z.infer<typeof RederivePayload>;
 
-export const RederiveDayPayload = z.object({ source: z.enum(['results', 'racecards']), date: dateString });
+export const RederiveDayPayload = z
+  .object({ source: z.enum(['results', 'racecards']), date: dateString })
+  .strict();
 export type RederiveDayPayload = z.infer<typeof RederiveDayPayload>;
 
-export const RederiveHorsesPayload = z.object({
-  horse_ids: z
-    .array(z.string().regex(/^hrs_\d+$/, { message: "must be a horse id like 'hrs_47475190'" }))
-    .min(1),
-});
+export const RederiveHorsesPayload = z
+  .object({
+    horse_ids: z
+      .array(z.string().regex(/^hrs_\d+$/, { message: "must be a horse id like 'hrs_47475190'" }))
+      .min(1),
+  })
+  .strict();
 
 export interface RederiveQueued {
   results: number;

@@ -59,13 +59,14 @@ test('--no-schedule runs no crontab', async () => {
 
 test('by default the worker runs the shipped crontab through graphile-worker', async () => {
   // graphile-worker registers the lines in the background once the runner is up.
-  const r = await runUntilScheduleLine([], async () => (await known()).length === 4);
-  expect(r.stdout).toMatch(/schedule: 4 crontab lines/);
+  const r = await runUntilScheduleLine([], async () => (await known()).length === 5);
+  expect(r.stdout).toMatch(/schedule: 5 crontab lines/);
   expect(r.code).toBe(0);
   expect((await known()).map((k) => k.identifier)).toEqual([
     'daily_racecards',
     'daily_results',
     'enrich_new_horses',
+    'load_courses',
     'prune_api_requests',
   ]);
 });

@@ -131,15 +131,18 @@ describe('terminal answers are recorded, not retried', () => {
     expect(await queuedJobs(db.sql)).toEqual([]);
   });
 
-  test('401 marks the date failed with the message and is not retried', async () => {
+  test('a 401 while the credentials work (a recent date answers) is the plan: not_in_plan, recorded once, not retried', async () => {
     const date = '2024-03-14';
     env.sim.resetStats();
     env.sim.injectFaults([{ endpoint: 'results', kind: '401', count: 1 }]);
     await addJob(db.sql, 'fetch_results_day', { date, enrich: false });
     await drain();
     env.sim.clearFaults();
-    expect(await state('results', date)).toMatchObject({ status: 'failed', http_status: 401 });
-    expect(env.sim.stats().total).toBe(1);
+    expect(await state('results', date)).toMatchObject({ status: 'not_in_plan', http_status: 401 });
+    // The date's request and the probe of a recent date that told the plan from the credentials.
+    expect(env.sim.stats().total).toBe(2);
+    const [gaps] = await db.sql`select count(*)::int as n from api_plan_gaps`;
+    expect(gaps?.n).toBe(1);
     expect(await queuedJobs(db.sql)).toEqual([]);
   });
 
