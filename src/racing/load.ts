@@ -19,6 +19,7 @@ import {
   RUNNER_ODDS,
   RUNNER_ODDS_HISTORY,
   RUNNERS,
+  type TableSpec,
   TRAINERS,
 } from './table-specs.ts';
 import { type UpsertCount, upsertRows } from './upsert.ts';
@@ -39,58 +40,36 @@ export async function loadDayRows(db: Tx, source: DaySource, rows: DayRows): Pro
   const loadedBefore = wasLoaded(db, source, date);
   // Awaited after the upserts; if the transaction fails, their error is the one reported.
   loadedBefore.catch(() => {});
-  const [
-    courses,
-    jockeys,
-    trainers,
-    owners,
-    horses,
-    pedigrees,
-    races,
-    runners,
-    bookmakers,
-    odds,
-    oddsHistory,
-    prevTrainers,
-    prevOwners,
-    medical,
-    removed,
-  ] = await Promise.all([
-    upsertRows(db, COURSES, rows.courses),
-    upsertRows(db, JOCKEYS, rows.jockeys),
-    upsertRows(db, TRAINERS, rows.trainers),
-    upsertRows(db, OWNERS, rows.owners),
-    upsertRows(db, HORSES, rows.horses),
-    upsertRows(db, PEDIGREES, rows.pedigrees),
-    upsertRows(db, source === 'results' ? RESULT_RACES : RACECARD_RACES, rows.races),
-    upsertRows(db, source === 'results' ? RUNNERS : RACECARD_RUNNERS, rows.runners),
-    upsertRows(db, BOOKMAKERS, rows.bookmakers),
-    // After the races they reference.
-    upsertRows(db, RUNNER_ODDS, rows.odds),
-    upsertRows(db, RUNNER_ODDS_HISTORY, rows.oddsHistory),
-    upsertRows(db, HORSE_PREV_TRAINERS, rows.prevTrainers),
-    upsertRows(db, HORSE_PREV_OWNERS, rows.prevOwners),
-    upsertRows(db, HORSE_MEDICAL, rows.medical),
+  // Each table with its rows, in the order the statements are sent: entities, races, runners, bookmakers,
+  // then the odds and horse extras (after the races they reference), then the removal marking.
+  const tables: Array<[keyof DayRows, TableSpec]> = [
+    ['courses', COURSES],
+    ['jockeys', JOCKEYS],
+    ['trainers', TRAINERS],
+    ['owners', OWNERS],
+    ['horses', HORSES],
+    ['pedigrees', PEDIGREES],
+    ['races', source === 'results' ? RESULT_RACES : RACECARD_RACES],
+    ['runners', source === 'results' ? RUNNERS : RACECARD_RUNNERS],
+    ['bookmakers', BOOKMAKERS],
+    ['odds', RUNNER_ODDS],
+    ['oddsHistory', RUNNER_ODDS_HISTORY],
+    ['prevTrainers', HORSE_PREV_TRAINERS],
+    ['prevOwners', HORSE_PREV_OWNERS],
+    ['medical', HORSE_MEDICAL],
+  ];
+  const [counted, removed] = await Promise.all([
+    Promise.all(tables.map(([key, spec]) => upsertRows(db, spec, rows[key]))),
     markRemovedRunners(db, source, rows),
   ]);
+  const counts = Object.fromEntries(tables.map(([key], n) => [key, counted[n]])) as DayLoadCounts;
   if (date !== undefined && (await loadedBefore)) {
-    const changes = { racesChanged: races.updated, runnersChanged: runners.updated, ...removed };
+    const changes = {
+      racesChanged: counts.races.updated,
+      runnersChanged: counts.runners.updated,
+      ...removed,
+    };
     await recordAmendment(db, source, date, changes);
   }
-  return {
-    courses,
-    jockeys,
-    trainers,
-    owners,
-    horses,
-    pedigrees,
-    races,
-    runners,
-    bookmakers,
-    odds,
-    oddsHistory,
-    prevTrainers,
-    prevOwners,
-    medical,
-  };
+  return counts;
 }
