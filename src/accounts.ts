@@ -36,8 +36,15 @@ export class AccountStoppedError extends Error {
   }
 }
 
-/** How long a job waits for a stopped account before it looks again. */
-export const ACCOUNT_RECHECK_MS = 60_000;
+/**
+ * How long a job waits for a stopped account before it looks again. New credentials (a worker's start check,
+ * `npm run doctor`) clear the stop and make every waiting job due at once (resumeWaitingJobs), so this is
+ * only a safety net: long, so that thousands of waiting dates do not cycle through the queue every minute.
+ */
+export const ACCOUNT_RECHECK_MS = 15 * 60_000;
+
+/** The wait while another caller's 401 probe is in flight: its verdict comes within seconds. */
+export const ACCOUNT_CHECKING_RETRY_MS = 10_000;
 
 export const ADD_ON_REASON = 'results older than 12 months need the historical results add-on (Pro plan)';
 

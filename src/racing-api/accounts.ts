@@ -6,6 +6,8 @@
 //   plan, recorded once as a gap so that the dates it covers are never called again.
 
 import {
+  ACCOUNT_CHECKING_RETRY_MS,
+  ACCOUNT_RECHECK_MS,
   AccountStoppedError,
   ADD_ON_REASON,
   accountViews,
@@ -60,7 +62,11 @@ export async function chooseAccount<T>(ctx: CallContext, spec: CallSpec<T>): Pro
     const stopped = [...views.entries()].map(
       ([id, v]) => `${id} ${v.state}${v.message ? ` (${v.message})` : ''}`,
     );
-    throw new AccountStoppedError(`no Racing API account can send: ${stopped.join('; ')}`);
+    const checking = [...views.values()].some((v) => v.state === 'checking');
+    throw new AccountStoppedError(
+      `no Racing API account can send: ${stopped.join('; ')}`,
+      checking ? ACCOUNT_CHECKING_RETRY_MS : ACCOUNT_RECHECK_MS,
+    );
   }
   if (open.length === 1) return { kind: 'send', handle: first };
   const keyOf = (h: AccountHandle) => bucketForAccount(ctx.config, h.account, spec.endpoint).key;
@@ -147,7 +153,7 @@ async function afterOthersCheck<T>(
   }
   throw new AccountStoppedError(
     `Racing API account ${id} answered 401 (${message}); it is being checked`,
-    10_000,
+    ACCOUNT_CHECKING_RETRY_MS,
   );
 }
 const CHECK_WAIT_MS = 30_000;

@@ -1,7 +1,7 @@
 import type { JobHelpers } from 'graphile-worker';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { z } from 'zod';
-import { AccountStoppedError, WAITS_FOR_ACCOUNT_FLAG } from '../../src/accounts.ts';
+import { ACCOUNT_RECHECK_MS, AccountStoppedError, WAITS_FOR_ACCOUNT_FLAG } from '../../src/accounts.ts';
 import { defineTask } from '../../src/task.ts';
 
 // The task wrapper's handling of a stopped account, on a fake clock (only Date is faked: the wrapper reads
@@ -62,7 +62,7 @@ describe('a stopped account is logged at most once a minute', () => {
       'stopped_task',
       {},
       expect.objectContaining({
-        runAt: new Date(Date.UTC(2026, 0, 1, 12, 2, 1)),
+        runAt: new Date(Date.UTC(2026, 0, 1, 12, 1, 1) + ACCOUNT_RECHECK_MS),
         flags: [WAITS_FOR_ACCOUNT_FLAG],
         jobKey: 'fetch_results_day:2024-03-01',
         jobKeyMode: 'replace',

@@ -60,6 +60,34 @@ describe('a wrong password stops the account, not the dates', () => {
   });
 });
 
+describe('a wrong password over 2015–2025', () => {
+  test('4,018 dates queued, two workers: at most 3 calls, no date failed, every job waits unattempted', async () => {
+    const clean = await createTestDatabase();
+    try {
+      process.env.RACING_API_PASSWORD = 'wrong-password';
+      env.sim.resetStats();
+      await addJob(clean.sql, 'backfill_dates', {
+        ...RANGE,
+        start_date: '2015-01-01',
+        end_date: '2025-12-31',
+      });
+      await Promise.all([drain(clean.url), drain(clean.url)]);
+      expect(env.sim.stats().total).toBeLessThanOrEqual(3);
+      expect(await statuses(clean.url)).toEqual([{ status: 'pending', n: 4018 }]);
+      const [account] = await clean.sql`select state from api_accounts`;
+      expect(account?.state).toBe('unauthorized');
+      const [jobs] = await clean.sql<{ n: number; untouched: number }[]>`
+        select count(*)::int as n,
+               count(*) filter (where attempts = 0 and last_error is null and run_at > now())::int as untouched
+        from graphile_worker.jobs where task_identifier = 'fetch_results_day'`;
+      expect(jobs).toEqual({ n: 4018, untouched: 4018 });
+    } finally {
+      process.env.RACING_API_PASSWORD = SIM_PASSWORD;
+      await clean.drop();
+    }
+  });
+});
+
 describe('a standard plan without the historical add-on', () => {
   test('old dates not_in_plan after at most 3 old calls, recent dates done, doctor names the add-on', async () => {
     const clean = await createTestDatabase();
