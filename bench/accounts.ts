@@ -5,8 +5,6 @@
 // soonest, so the two buckets must both stay busy. The baseline is the combined budget itself.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import type { Simulator } from '../src/simulator/index.ts';
-import { startSimulator } from '../src/simulator/index.ts';
 import { type Benchmark, positiveInt } from './lib/benchmark.ts';
 import { createBenchDatabase } from './lib/db.ts';
 import {
@@ -18,8 +16,9 @@ import {
   printRatio,
   printTable,
 } from './lib/report.ts';
+import { startSimulatorProcess } from './lib/simulator-process.ts';
 import { spawnWorker } from './lib/worker-process.ts';
-import { maxPerSecond, raiseSimulatorPriority } from './rate-limit.ts';
+import { maxPerSecond } from './rate-limit.ts';
 
 interface AccountsOptions {
   seconds: number;
@@ -36,7 +35,7 @@ const ACCOUNTS = [
   { username: 'bench-b', password: 'bench-only-password-b' },
 ];
 
-function accountsEnv(databaseUrl: string, sim: Simulator, rate: number): Record<string, string> {
+function accountsEnv(databaseUrl: string, sim: { url: string }, rate: number): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
     RACING_API_BASE_URL: sim.url,
@@ -46,9 +45,8 @@ function accountsEnv(databaseUrl: string, sim: Simulator, rate: number): Record<
 
 async function run(o: AccountsOptions): Promise<boolean> {
   printMachine();
-  const sim = await startSimulator({ accounts: ACCOUNTS, ratePerSec: o.rate });
+  const sim = await startSimulatorProcess({ accounts: ACCOUNTS, ratePerSec: o.rate });
   const db = await createBenchDatabase('accounts');
-  let simulatorPriority: ReturnType<typeof raiseSimulatorPriority> | undefined;
   const combined = o.rate * ACCOUNTS.length;
   try {
     // Work for about twice the combined budget, so that the budget and not the database limits the run.
@@ -58,22 +56,25 @@ async function run(o: AccountsOptions): Promise<boolean> {
         select row('enrich_horse', json_build_object('horse_id', 'hrs_' || (4700000 + n)), null, null,
                    8::smallint, 'enrich_horse:hrs_' || (4700000 + n), 5, null)::graphile_worker.job_spec
         from generate_series(1, ${jobs}::int) n))`;
-    sim.resetStats();
+    await sim.resetStats();
     const env = accountsEnv(db.url, sim, o.rate);
     const workers = Array.from({ length: o.workers }, () =>
       spawnWorker(['--concurrency', String(o.concurrency)], env),
     );
-    simulatorPriority = raiseSimulatorPriority();
-    while (sim.stats().arrivals.length === 0) await sleep(20);
-    const from = sim.stats().arrivals[0]! + o.warmup * 1000;
+    let first: number | undefined;
+    while (first === undefined) {
+      await sleep(20);
+      first = (await sim.stats()).arrivals[0];
+    }
+    const from = first + o.warmup * 1000;
     const to = from + o.seconds * 1000;
     await sleep(Math.max(0, from - Date.now()));
-    const atStart = sim.stats().byAccount;
+    const atStart = (await sim.stats()).byAccount;
     await sleep(Math.max(0, to - Date.now()));
-    const atEnd = sim.stats().byAccount;
+    const atEnd = (await sim.stats()).byAccount;
     for (const w of workers) w.stop();
     const exits = await Promise.all(workers.map((w) => w.done));
-    const stats = sim.stats();
+    const stats = await sim.stats();
     const arrivals = [...stats.arrivals].sort((a, b) => a - b);
     const tooMany = stats.byStatus['429'] ?? 0;
     const inWindow = arrivals.filter((t) => t >= from && t < to).length;
@@ -102,7 +103,7 @@ async function run(o: AccountsOptions): Promise<boolean> {
         ['429 answers', fmtInt(tooMany)],
         ['most requests in any 1-second window, both accounts', `${peak.max} (limit ${combined})`],
         ['rate-limit buckets', buckets?.keys ?? ''],
-        ['scheduling of the simulator', simulatorPriority.label],
+        ['scheduling of the simulator', sim.scheduling],
         ['worker exit codes', exits.map((e) => String(e.code)).join(', ')],
       ],
     );
@@ -123,7 +124,6 @@ async function run(o: AccountsOptions): Promise<boolean> {
     );
     return ok;
   } finally {
-    simulatorPriority?.restore();
     await sim.close();
     await db.drop();
   }

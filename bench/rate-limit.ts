@@ -4,13 +4,12 @@
 // 97% of the budget used over the measured window on a quiet machine (95% with both cores busy), zero 429
 // answers, no 1-second window over the budget as the API receives requests.
 // The baseline is the budget itself: rate x seconds requests.
-import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { Sql } from '../src/db.ts';
 import { type Benchmark, positiveInt } from './lib/benchmark.ts';
 import { createBenchDatabase } from './lib/db.ts';
-import { startBenchSimulator, workerEnv } from './lib/racing.ts';
+import { benchSimulatorOptions, workerEnv } from './lib/racing.ts';
 import {
   type Check,
   fmtInt,
@@ -21,6 +20,7 @@ import {
   printRatio,
   printTable,
 } from './lib/report.ts';
+import { startSimulatorProcess } from './lib/simulator-process.ts';
 import { spawnWorker } from './lib/worker-process.ts';
 
 interface RateLimitOptions {
@@ -68,28 +68,6 @@ function watchRecordedSends(sql: Sql): { stop(): Promise<number[]> } {
   };
 }
 
-/**
- * The simulator stands for the API, which runs on another machine: this machine's load must not delay
- * its arrival stamps (a stamp d ms late makes the window it closes d ms shorter, and the simulator answers
- * 429 on those stamps). So the benchmark process's main thread, where the simulator runs, is given a
- * real-time scheduling class (SCHED_FIFO, via chrt) once the workers are started (they would inherit it);
- * the workers and PostgreSQL keep the normal one. Needs root; without it the run says so and goes on.
- */
-export function raiseSimulatorPriority(): { label: string; restore(): void } {
-  const pid = String(process.pid);
-  const fifo = spawnSync('chrt', ['--fifo', '--pid', '10', pid], { stdio: 'ignore' });
-  if (fifo.status === 0) {
-    return {
-      label: 'real-time (SCHED_FIFO 10); workers and PostgreSQL normal',
-      restore: () => spawnSync('chrt', ['--other', '--pid', '0', pid], { stdio: 'ignore' }),
-    };
-  }
-  return {
-    label: "normal, not raised (needs root and chrt): arrival stamps include this machine's delays",
-    restore: () => {},
-  };
-}
-
 /** How much later than the limiter's recorded send time each request reached the simulator (sorted pairs). */
 function arrivalLag(arrivals: readonly number[], recorded: readonly number[]): string {
   if (arrivals.length !== recorded.length) return `not paired (${arrivals.length} arrivals)`;
@@ -99,9 +77,8 @@ function arrivalLag(arrivals: readonly number[], recorded: readonly number[]): s
 
 async function run(o: RateLimitOptions): Promise<boolean> {
   printMachine();
-  const sim = await startBenchSimulator(o.rate);
+  const sim = await startSimulatorProcess(benchSimulatorOptions(o.rate));
   const db = await createBenchDatabase('rate_limit');
-  let simulatorPriority: ReturnType<typeof raiseSimulatorPriority> | undefined;
   try {
     // Work for about twice the budget: enrich_horse jobs, one API call and a small write each, so that
     // the budget and not the database is what limits the run.
@@ -111,15 +88,17 @@ async function run(o: RateLimitOptions): Promise<boolean> {
         select row('enrich_horse', json_build_object('horse_id', 'hrs_' || (4700000 + n)), null, null,
                    8::smallint, 'enrich_horse:hrs_' || (4700000 + n), 5, null)::graphile_worker.job_spec
         from generate_series(1, ${jobs}::int) n))`;
-    sim.resetStats();
+    await sim.resetStats();
     const env = workerEnv(db.url, sim, o.rate);
     const workers = Array.from({ length: o.workers }, () =>
       spawnWorker(['--concurrency', String(o.concurrency)], env),
     );
-    simulatorPriority = raiseSimulatorPriority();
     // The window starts warmup seconds after the first request reached the API.
-    while (sim.stats().arrivals.length === 0) await sleep(20);
-    const first = sim.stats().arrivals[0]!;
+    let first: number | undefined;
+    while (first === undefined) {
+      await sleep(20);
+      first = (await sim.stats()).arrivals[0];
+    }
     const from = first + o.warmup * 1000;
     const to = from + o.seconds * 1000;
     const recorded = watchRecordedSends(db.sql);
@@ -127,7 +106,7 @@ async function run(o: RateLimitOptions): Promise<boolean> {
     for (const w of workers) w.stop();
     const exits = await Promise.all(workers.map((w) => w.done));
     const kitSends = await recorded.stop();
-    const stats = sim.stats();
+    const stats = await sim.stats();
     const arrivals = [...stats.arrivals].sort((a, b) => a - b);
     const tooMany = stats.byStatus['429'] ?? 0;
     const inWindow = arrivals.filter((t) => t >= from && t < to).length;
@@ -169,7 +148,7 @@ async function run(o: RateLimitOptions): Promise<boolean> {
           `${smallGaps} of ${gaps.length}, smallest ${Math.min(...gaps).toFixed(1)} ms`,
         ],
         [`horses enriched (of ${fmtInt(jobs)} queued)`, fmtInt(done?.n ?? 0)],
-        ['scheduling of the simulator', simulatorPriority.label],
+        ['scheduling of the simulator', sim.scheduling],
         ['arrival - recorded send time, per request', arrivalLag(arrivals, kitSends)],
         ['worker exit codes / peak RSS', exits.map((e) => `${e.code} / ${fmtMb(e.peakRss)}`).join(', ')],
       ],
@@ -195,7 +174,6 @@ async function run(o: RateLimitOptions): Promise<boolean> {
     );
     return ok;
   } finally {
-    simulatorPriority?.restore();
     await sim.close();
     await db.drop();
   }

@@ -22,7 +22,7 @@ import {
 import { upsertRows } from '../../src/racing/upsert.ts';
 import { type ApiResult, createRacingApiClient, type RacingApiClient } from '../../src/racing-api/client.ts';
 import type { ResultsPage } from '../../src/racing-api/schemas.ts';
-import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.ts';
 import { skipCommitFlush } from '../../src/task-db.ts';
 import { median } from './measure.ts';
 
@@ -31,16 +31,21 @@ const SIM_USER = 'bench';
 const SIM_PASSWORD = 'bench-only-password';
 export const REGIONS = ['gb', 'ire'];
 
+/** The simulator's settings for a benchmark: the bench account, limited to ratePerSec when given. */
+export function benchSimulatorOptions(ratePerSec?: number): SimulatorOptions {
+  return { username: SIM_USER, password: SIM_PASSWORD, ...(ratePerSec ? { ratePerSec } : {}) };
+}
+
 export function startBenchSimulator(ratePerSec?: number): Promise<Simulator> {
-  return startSimulator({
-    username: SIM_USER,
-    password: SIM_PASSWORD,
-    ...(ratePerSec ? { ratePerSec } : {}),
-  });
+  return startSimulator(benchSimulatorOptions(ratePerSec));
 }
 
 /** The environment of a kit worker process pointed at a bench database and the simulator. */
-export function workerEnv(databaseUrl: string, sim: Simulator, ratePerSec: number): Record<string, string> {
+export function workerEnv(
+  databaseUrl: string,
+  sim: Pick<Simulator, 'url'>,
+  ratePerSec: number,
+): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
     RACING_API_BASE_URL: sim.url,
