@@ -2,7 +2,8 @@ import { allAccountStates, describeGap } from './accounts.ts';
 import { kitTableSizes, type TableSize } from './daily/table-sizes.ts';
 import type { Sql } from './db.ts';
 
-export interface ProgressRow {
+/** A row of v_backfill_progress but its eta, which `npm run status` reads in seconds and the report as text. */
+export interface BackfillProgressCounts {
   source: string;
   unit: string;
   total: number;
@@ -14,6 +15,9 @@ export interface ProgressRow {
   requestsLastHour: number;
   requestsRemaining: number;
   ratePerSec: number;
+}
+
+export interface ProgressRow extends BackfillProgressCounts {
   etaSeconds: number;
 }
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type postgres from 'postgres';
-import { ROLES } from '../betfair/metrics.ts';
+import { ROLE_FIELDS, ROLES } from '../betfair/metrics.ts';
 import { connect, describeDbError, type Sql } from '../db.ts';
 import { reportRoutes } from '../report/routes.ts';
 import { betfairRoutes } from './betfair-routes.ts';
@@ -90,17 +90,6 @@ async function withStatementTimeout<T>(sql: Sql, ms: number, fn: (tx: Tx) => Pro
     return fn(tx);
   })) as T;
 }
-
-const ROLE_FIELDS = [
-  'best_back',
-  'best_lay',
-  'best_back_size_l1',
-  'best_lay_size_l1',
-  'back_odds_l2',
-  'back_size_l2',
-  'back_odds_l3',
-  'back_size_l3',
-];
 
 // Newest first, any age (the earlier API silently limited ?limit=1 to the last 24 hours). LEFT JOINs:
 // a snapshot without a derived row is shown (has_derived_row false), not hidden.

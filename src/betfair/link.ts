@@ -1,5 +1,5 @@
 // Betfair horse-racing markets linked to ra_mst_races and their selections to ra_mst_runners. The rules
-// live in the SQL function betfair_link_markets() (migration betfair_stream): course from venue
+// live in the SQL function betfair_link_markets() (migrations/0001_functions.sql): course from venue
 // (all-weather and course variants included), marketTime against off_dt within a tolerance, the race name
 // to break ties, horse names compared without case, punctuation or country suffix.
 

@@ -5,7 +5,8 @@
 export const ROLES = ['home', 'away', 'draw'] as const;
 export type Role = (typeof ROLES)[number];
 
-const ROLE_FIELDS = [
+/** The fields of each role, named `${role}_${field}` in ladder_metrics and market_derived_metrics. */
+export const ROLE_FIELDS = [
   'best_back',
   'best_lay',
   'best_back_size_l1',

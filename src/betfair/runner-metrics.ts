@@ -1,6 +1,7 @@
-// The per-runner metrics: the fields of the runner_ladder_metrics composite returned by ladder_runner_values()
-// (migrations, issue 14) and, under the same names, columns of market_runner_metrics. One derivation: the
-// three-role table (market_derived_metrics) takes its values from the same SQL function.
+// The per-runner metrics: the fields of the runner_ladder_metrics composite returned by
+// ladder_runner_values() (migrations/0001_functions.sql) and, under the same names, columns of
+// market_runner_metrics. One derivation: the three-role table (market_derived_metrics) takes its values from
+// the same SQL function.
 // SQL built from these names is safe: they are constants, never user input.
 
 import type { Db } from '../db.ts';

@@ -4,7 +4,7 @@
 import ky from 'ky';
 import { accountsOf, type RacingApiAccount, type RacingApiConfig } from '../config.ts';
 import type { Sql } from '../db.ts';
-import { type AccountHandle, type CallContext, callApi } from './request.ts';
+import { type AccountHandle, type CallContext, type CallSpec, callApi } from './request.ts';
 import type { ApiResult } from './result.ts';
 import {
   type CoursesPage,
@@ -94,37 +94,35 @@ export function createRacingApiClient(o: {
   if (o.signal !== undefined) ctx.signal = o.signal;
   const routeBase = new URL(config.baseUrl).pathname; // '/v1/'
 
+  /** One page of a date's results or racecards: the date's own keys, repeated region keys, limit and skip. */
+  function dayPage<T>(
+    q: PageQuery,
+    endpoint: 'results' | 'racecards',
+    input: string,
+    dateKeys: Record<string, string>,
+    regionKey: string,
+    schema: CallSpec<T>['schema'],
+  ): Promise<ApiResult<T>> {
+    checkDate(q.date);
+    const searchParams = new URLSearchParams(dateKeys);
+    appendAll(searchParams, regionKey, q.regions);
+    searchParams.append('limit', String(q.limit));
+    searchParams.append('skip', String(q.skip));
+    return callApi(ctx, {
+      endpoint,
+      input,
+      searchParams,
+      route: `${routeBase}${input}`,
+      schema,
+      date: q.date,
+    });
+  }
+
   return {
-    resultsPage(q) {
-      checkDate(q.date);
-      const searchParams = new URLSearchParams({ start_date: q.date, end_date: q.date });
-      appendAll(searchParams, 'region', q.regions);
-      searchParams.append('limit', String(q.limit));
-      searchParams.append('skip', String(q.skip));
-      return callApi(ctx, {
-        endpoint: 'results',
-        input: 'results',
-        searchParams,
-        route: `${routeBase}results`,
-        schema: resultsPageSchema,
-        date: q.date,
-      });
-    },
-    racecardsPage(q) {
-      checkDate(q.date);
-      const searchParams = new URLSearchParams({ date: q.date });
-      appendAll(searchParams, 'region_codes', q.regions);
-      searchParams.append('limit', String(q.limit));
-      searchParams.append('skip', String(q.skip));
-      return callApi(ctx, {
-        endpoint: 'racecards',
-        input: 'racecards/pro',
-        searchParams,
-        route: `${routeBase}racecards/pro`,
-        schema: racecardsPageSchema,
-        date: q.date,
-      });
-    },
+    resultsPage: (q) =>
+      dayPage(q, 'results', 'results', { start_date: q.date, end_date: q.date }, 'region', resultsPageSchema),
+    racecardsPage: (q) =>
+      dayPage(q, 'racecards', 'racecards/pro', { date: q.date }, 'region_codes', racecardsPageSchema),
     horsePro(horseId) {
       if (!horseId) throw new Error('horsePro needs a horse id');
       return callApi(ctx, {

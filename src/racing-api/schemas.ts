@@ -20,6 +20,9 @@ function optionalStrings<const K extends string>(keys: readonly K[]): Optional<K
   return Object.fromEntries(keys.map((key) => [key, z.string().nullish()])) as Optional<K>;
 }
 
+/** A horse's sire, dam and dam's sire with their ids: in every runner and horse object. */
+const PEDIGREE = ['sire', 'sire_id', 'dam', 'dam_id', 'damsire', 'damsire_id'] as const;
+
 const pageEnvelope = {
   total: z.number().int().nonnegative(),
   limit: z.number().int().nonnegative(),
@@ -57,12 +60,7 @@ export const resultRunnerSchema = z.looseObject({
     'trainer_id',
     'owner',
     'owner_id',
-    'sire',
-    'sire_id',
-    'dam',
-    'dam_id',
-    'damsire',
-    'damsire_id',
+    ...PEDIGREE,
     'comment',
   ]),
   ...optionalStrings(['jockey_claim_lbs', 'silk_url', /* v1.4.3 */ 'bsp']),
@@ -127,12 +125,7 @@ export const racecardRunnerSchema = z.looseObject({
   ...requiredStrings([
     'horse_id',
     'horse',
-    'dam',
-    'dam_id',
-    'sire',
-    'sire_id',
-    'damsire',
-    'damsire_id',
+    ...PEDIGREE,
     'trainer',
     'trainer_id',
     'owner',
@@ -222,21 +215,7 @@ export const racecardsPageSchema = z.looseObject({
 
 export const horseProSchema = z.looseObject({
   id: z.string(),
-  ...optionalStrings([
-    'name',
-    'dob',
-    'sex',
-    'sex_code',
-    'colour',
-    'colour_code',
-    'breeder',
-    'sire',
-    'sire_id',
-    'dam',
-    'dam_id',
-    'damsire',
-    'damsire_id',
-  ]),
+  ...optionalStrings(['name', 'dob', 'sex', 'sex_code', 'colour', 'colour_code', 'breeder', ...PEDIGREE]),
 });
 
 // ---------- /v1/courses (CoursesPage > Course)

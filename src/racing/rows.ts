@@ -311,6 +311,23 @@ function sharedRunnerFields(
   };
 }
 
+/** The race columns results and racecards fill from fields of the same names. */
+function sharedRaceColumns(raceId: string, date: string, race: ResultRaceIn | RacecardRaceIn): Row {
+  return {
+    id: raceId,
+    course_id: id(race.course_id),
+    course: splitRegionSuffix(race.course).name,
+    date,
+    off_dt: offDateTime(race.off_dt),
+    race_name: text(race.race_name),
+    region: regionCode(race.region),
+    type: text(race.type),
+    pattern: text(race.pattern),
+    age_band: text(race.age_band),
+    rating_band: text(race.rating_band),
+  };
+}
+
 export function resultRows(races: readonly ResultRaceIn[]): DayRows {
   const out = emptyDayRows();
   for (const race of races) {
@@ -320,18 +337,8 @@ export function resultRows(races: readonly ResultRaceIn[]): DayRows {
     const region = regionCode(race.region);
     pushIf(out.courses, courseRow(race.course_id, race.course, race.region));
     out.races.push({
-      id: raceId,
-      course_id: id(race.course_id),
-      course: splitRegionSuffix(race.course).name,
-      date,
-      off_dt: offDateTime(race.off_dt),
-      race_name: text(race.race_name),
-      region,
-      type: text(race.type),
+      ...sharedRaceColumns(raceId, date, race),
       race_class: text(race.class),
-      pattern: text(race.pattern),
-      age_band: text(race.age_band),
-      rating_band: text(race.rating_band),
       sex_restriction: text(race.sex_rest),
       distance_text: text(race.dist),
       distance_furlongs: furlongs(race.dist_f),
@@ -404,18 +411,8 @@ export function racecardRows(races: readonly RacecardRaceIn[]): DayRows {
     pushIf(out.courses, courseRow(race.course_id, race.course, race.region));
     const prize = money(race.prize);
     out.races.push({
-      id: raceId,
-      course_id: id(race.course_id),
-      course: splitRegionSuffix(race.course).name,
-      date,
-      off_dt: offDateTime(race.off_dt),
-      race_name: text(race.race_name),
-      region: regionCode(race.region),
-      type: text(race.type),
+      ...sharedRaceColumns(raceId, date, race),
       race_class: text(race.race_class),
-      pattern: text(race.pattern),
-      age_band: text(race.age_band),
-      rating_band: text(race.rating_band),
       sex_restriction: text(race.sex_restriction),
       distance_text: text(race.distance),
       distance_furlongs: furlongs(race.distance_f),
@@ -555,30 +552,31 @@ function pushOdds(out: DayRows, raceId: string, horseId: string, odds: unknown):
   }
 }
 
+/**
+ * A horse's earlier trainers or owners (prev_trainers, prev_owners: {trainer_id, trainer, change_date} or
+ * {owner_id, owner, change_date}) as rows of ra_horse_prev_trainers or ra_horse_prev_owners; an entry without
+ * an id or a date is left out (both are in the key).
+ */
+function previousHolders(horseId: string, list: unknown, holder: 'trainer' | 'owner'): Row[] {
+  const rows: Row[] = [];
+  for (const p of listOf(list)) {
+    const holderId = id(scalar(p[`${holder}_id`]));
+    const changeDate = isoDate(scalar(p.change_date));
+    if (holderId && changeDate)
+      rows.push({
+        horse_id: horseId,
+        [`${holder}_id`]: holderId,
+        [holder]: text(scalar(p[holder])),
+        change_date: changeDate,
+      });
+  }
+  return rows;
+}
+
 /** Previous trainers and owners with their change dates, and the medical history, keyed by horse. */
 function pushHorseExtras(out: DayRows, horseId: string, r: RacecardRunnerIn): void {
-  for (const p of listOf(r.prev_trainers)) {
-    const trainerId = id(scalar(p.trainer_id));
-    const changeDate = isoDate(scalar(p.change_date));
-    if (trainerId && changeDate)
-      out.prevTrainers.push({
-        horse_id: horseId,
-        trainer_id: trainerId,
-        trainer: text(scalar(p.trainer)),
-        change_date: changeDate,
-      });
-  }
-  for (const p of listOf(r.prev_owners)) {
-    const ownerId = id(scalar(p.owner_id));
-    const changeDate = isoDate(scalar(p.change_date));
-    if (ownerId && changeDate)
-      out.prevOwners.push({
-        horse_id: horseId,
-        owner_id: ownerId,
-        owner: text(scalar(p.owner)),
-        change_date: changeDate,
-      });
-  }
+  out.prevTrainers.push(...previousHolders(horseId, r.prev_trainers, 'trainer'));
+  out.prevOwners.push(...previousHolders(horseId, r.prev_owners, 'owner'));
   for (const m of listOf(r.medical)) {
     const date = isoDate(scalar(m.date));
     const type = text(scalar(m.type));

@@ -2,6 +2,7 @@ import type postgres from 'postgres';
 import { allAccountStates, type PlanGap } from '../accounts.ts';
 import { kitTableSizes, type TableSize } from '../daily/table-sizes.ts';
 import type { Sql } from '../db.ts';
+import type { BackfillProgressCounts } from '../status.ts';
 import { type BetfairCoverage, loadBetfairCoverage } from './betfair.ts';
 import { ISO_UTC, loadRequestActivity, type RequestActivity } from './requests.ts';
 
@@ -49,17 +50,7 @@ export interface LadderBackfillRun {
   finishedAt: string | null;
 }
 
-export interface BackfillProgress {
-  source: string;
-  unit: string;
-  total: number;
-  done: number;
-  failed: number;
-  pending: number;
-  notInPlan: number;
-  requestsLastHour: number;
-  requestsRemaining: number;
-  ratePerSec: number;
+export interface BackfillProgress extends BackfillProgressCounts {
   eta: string | null;
 }
 
