@@ -71,3 +71,16 @@ export function describeDbError(error: unknown, url?: string): string {
   const message = e?.message ?? String(error);
   return message.split('\n')[0] ?? message;
 }
+
+// A connection that was open broke: postgres.js's own codes, SQLSTATE class 08 (connection exception) and
+// 57P01-57P03 (terminated by an administrator, a crash, a server starting or stopping), a reset socket.
+const LOST_CONNECTION = /^(CONNECTION_(CLOSED|DESTROYED)|08[0-9A-Z]{3}|57P0[123]|ECONNRESET|EPIPE)$/;
+
+/**
+ * Whether an error says the database connection it ran on was lost (not that a statement was wrong). The
+ * error's own code only: the Racing API client never passes a socket error through with its code.
+ */
+export function isLostConnection(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && LOST_CONNECTION.test(code);
+}

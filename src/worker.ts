@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger, ParsedCronItem, TaskList } from 'graphile-worker';
-import { type Runner, run, type WorkerEvents } from 'graphile-worker';
+import { type Runner, run, type WorkerEvents, type WorkerPool } from 'graphile-worker';
 import { taskList } from '../tasks/index.ts';
 import { connect, type Sql } from './db.ts';
 import { holdTaskDatabase, withTaskDatabase } from './task-db.ts';
@@ -23,6 +24,50 @@ export interface WorkerOptions {
    * this runner. None by default; drainQueue never runs one.
    */
   schedule?: ParsedCronItem[];
+}
+
+/**
+ * The worker pools of the runners started with these events. graphile-worker (0.18) locks a job as its pool:
+ * `locked_by` holds the pool's id, shared by all the pool's workers (not the workers' own ids).
+ */
+export function trackPools(events: WorkerEvents): WorkerPool[] {
+  const pools: WorkerPool[] = [];
+  events.on('pool:create', ({ workerPool }) => pools.push(workerPool));
+  return pools;
+}
+
+/**
+ * Frees the jobs (and named queues) locked by `ids`, with graphile-worker's public
+ * `graphile_worker.force_unlock_workers`, trying again every `everyMs` while the database does not answer (a
+ * server restarting) until `attempts` tries or `signal` aborts. Returns whether it succeeded. Only for ids
+ * whose runner has stopped: freeing a job that is still running lets another worker start it a second time.
+ */
+export async function freeLockedJobs(
+  url: string,
+  ids: readonly string[],
+  { attempts = Number.POSITIVE_INFINITY, everyMs = 1000, signal }: FreeOptions = {},
+): Promise<boolean> {
+  if (ids.length === 0) return true;
+  const sql = connect(url, { max: 1 });
+  try {
+    for (let attempt = 1; attempt <= attempts && !signal?.aborted; attempt++) {
+      try {
+        await sql`select graphile_worker.force_unlock_workers(${ids as string[]}::text[])`;
+        return true;
+      } catch {
+        await delay(everyMs, undefined, { signal }).catch(() => {});
+      }
+    }
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
+export interface FreeOptions {
+  attempts?: number;
+  everyMs?: number;
+  signal?: AbortSignal;
 }
 
 /** Every task bound to this runner's database (see src/racing/task-db.ts). */
@@ -87,6 +132,7 @@ export async function drainQueue(o: WorkerOptions): Promise<void> {
   const sql = connect(o.connectionString, { max: 1 });
   // Listened to before run() starts the workers: their first events come at once.
   const events: WorkerEvents = o.events ?? new EventEmitter();
+  const pools = trackPools(events);
   const watch = watchUntilDrained(events, sql, Object.keys(taskList));
   try {
     const runner = await run({ ...runnerOptions(o, events), parsedCronItems: [] });
@@ -100,7 +146,16 @@ export async function drainQueue(o: WorkerOptions): Promise<void> {
           ended = true;
         }),
       ]);
-      if (ended) throw watch.fatal() ?? new Error('the worker stopped before the queue was drained');
+      if (ended) {
+        // The pool ended by itself (a job's outcome could not be written): its jobs would stay locked for
+        // graphile-worker's 4 hours; free them (for about a minute while the database comes back).
+        await freeLockedJobs(
+          o.connectionString,
+          pools.map((p) => p.id),
+          { attempts: 60 },
+        );
+        throw watch.fatal() ?? new Error('the worker stopped before the queue was drained');
+      }
     } finally {
       watch.stop();
       // stop() refuses a runner that already ended by itself.

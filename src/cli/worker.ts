@@ -1,14 +1,13 @@
-import { EventEmitter } from 'node:events';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { Logger, type WorkerEvents } from 'graphile-worker';
+import { Logger } from 'graphile-worker';
 import { taskList } from '../../tasks/index.ts';
 import { checkCredentials } from '../account-checks.ts';
 import { accountsOf, loadRacingApiConfig, type RacingApiConfig } from '../config.ts';
 import { CRONTAB_PATH, readSchedule } from '../daily/schedule.ts';
 import { connect, databaseUrl, describeTarget } from '../db.ts';
 import { pendingMigrationCount } from '../schema-version.ts';
-import { drainQueue, startWorker } from '../worker.ts';
+import { drainQueue } from '../worker.ts';
+import { startWorkerProcess } from '../worker-process.ts';
 import { runCommand } from './run.ts';
 
 function positiveInt(name: string, max: number) {
@@ -25,7 +24,9 @@ const program = new Command('worker')
   .description(
     'Run the graphile-worker tasks (backfill_dates, fetch_results_day, fetch_racecards_day, enrich_horse, …) ' +
       'against DATABASE_URL, and the daily schedule in the crontab file unless --no-schedule. Ctrl-C (SIGINT) or SIGTERM finishes the running jobs and exits; a second signal aborts them ' +
-      '(they are retried later). The Racing API settings come from RACING_API_* variables.',
+      '(they are retried later). When the database connection is lost under a running job, it frees its jobs and ' +
+      'exits 1: run it under a supervisor that restarts it (README: systemd). The Racing API settings come from ' +
+      'RACING_API_* variables.',
   )
   .option('--once', 'run every job that is due now, then exit')
   .option('--no-schedule', 'do not run the daily schedule (the crontab file); --once never runs it')
@@ -114,87 +115,20 @@ runCommand(async () => {
     );
     return 0;
   }
-  // graphile-worker's pool stops for good on some database errors (a server shutting down while a job's
-  // completion is written). This process then exits non-zero, so that a supervisor (Restart=on-failure)
-  // starts a new one, after freeing the jobs its workers still held (else they stay locked for 4 hours).
-  const events: WorkerEvents = new EventEmitter();
-  const workerIds = new Set<string>();
-  events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId));
-  // graphile-worker gives up writing a job's outcome when the database stays away through its retries (a
-  // server restart); the job would then stay locked by this live process for 4 hours. Jobs locked by our
-  // workers that none of them is running are freed after a grace period, so they run again.
-  const active = new Set<string>();
-  events.on('job:start', ({ job }) => active.add(job.id));
-  events.on('job:complete', ({ job }) => active.delete(job.id));
-  const sweeper = connect(url, { max: 1 });
-  const sweep = setInterval(() => {
-    sweeper`
-      update graphile_worker._private_jobs set locked_at = null, locked_by = null
-      where locked_by = any(${[...workerIds]}::text[]) and locked_at < now() - interval '60 seconds'
-        and not (id = any(${[...active]}::bigint[]))`.catch(() => {});
-  }, 15_000);
-  // A connection closed at the wrong moment can throw outside any job (seen in postgres.js while a server
-  // restarts): free our jobs and exit 1 rather than leave them locked by a dead process.
-  process.once('uncaughtException', (error) => {
-    console.error(`error: ${(error as Error)?.message ?? String(error)}`.split('\n')[0]);
-    void unlockOwnJobs(url, [...workerIds]).finally(() => process.exit(1));
-  });
   const schedule = opts.schedule ? readSchedule(CRONTAB_PATH, Object.keys(taskList)) : [];
-  const runner = await startWorker({ ...o, events, schedule });
-  console.log(`worker running on ${describeTarget(url)} (concurrency ${opts.concurrency}); Ctrl-C to stop`);
+  // Exits 1 after a connection lost under a job, for a supervisor to restart it: see src/worker-process.ts.
+  const worker = await startWorkerProcess({ ...o, schedule });
+  console.log(
+    `worker running on ${describeTarget(url)} (concurrency ${opts.concurrency}, jobs locked as ` +
+      `${worker.lockOwners.join(', ')}); Ctrl-C to stop`,
+  );
   console.log(
     opts.schedule
       ? `schedule: ${schedule.length} crontab lines (${schedule.map((i) => i.task).join(', ')}), times in UTC`
       : 'schedule: off (--no-schedule)',
   );
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
-      console.log(`${signal}: finishing running jobs…`);
-      runner.stop(`received ${signal}`).catch(() => {});
-    } else {
-      console.log(`${signal}: aborting running jobs (they will be retried)`);
-      runner.kill(`received ${signal} twice`).catch(() => {});
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let failure: unknown;
-  try {
-    await runner.promise;
-  } catch (error) {
-    failure = error;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    clearInterval(sweep);
-    await sweeper.end({ timeout: 1 }).catch(() => {});
-  }
-  if (signals === 0 || failure !== undefined) {
-    await unlockOwnJobs(url, [...workerIds]);
-    throw (
-      failure ??
-      new Error('the worker pool stopped on a database error; exiting so that a supervisor restarts it')
-    );
-  }
-  console.log('worker stopped');
-  return 0;
+  const code = await worker.ended;
+  if (code === 0) console.log('worker stopped');
+  // Not a natural exit: a postgres.js client broken by the loss can keep the event loop alive.
+  process.exit(code);
 });
-
-/** Frees the jobs this process's workers held, retrying while the database comes back (about a minute). */
-async function unlockOwnJobs(url: string, workerIds: string[]): Promise<void> {
-  const sql = connect(url, { max: 1 });
-  try {
-    for (let attempt = 1; attempt <= 30; attempt++) {
-      try {
-        await sql`select graphile_worker.force_unlock_workers(${workerIds}::text[])`;
-        return;
-      } catch {
-        await delay(2000);
-      }
-    }
-  } finally {
-    await sql.end({ timeout: 1 }).catch(() => {});
-  }
-}
