@@ -1,6 +1,7 @@
-// `npm run doctor`: is everything the queued work needs there? Database, schema, courses (queued once when never loaded), then per account the
-// credentials and what the plan answers (at most 4 calls per account, through the shared rate limit and
-// audited in api_requests), then the budgets. One table; exit 0 when the queued work can run, else 1.
+// `npm run doctor`: is everything the queued work needs there? Database, schema, courses (load_courses queued
+// once when never loaded), then per account the credentials and what the plan answers (at most 4 calls per
+// account, through the shared rate limit and audited in api_requests), then the budgets. One table; exit 0 when
+// the queued work can run, else 1.
 import Table from 'cli-table3';
 import { type CheckLine, checkAccount } from '../account-checks.ts';
 import { allAccountStates, gapCovers } from '../accounts.ts';
