@@ -5,7 +5,7 @@
 
 import type { Tx } from '../db.ts';
 import type { DaySource } from './load.ts';
-import type { DayRows } from './rows.ts';
+import type { DayRows, Row } from './rows.ts';
 
 export interface RemovedRunners {
   /** Runners of the page's races that the page no longer lists, marked removed_at now. */
@@ -70,6 +70,41 @@ export function markRemovedRunners(db: Tx, source: DaySource, rows: DayRows): Pr
     select (select count(*) from removed)::int as removed, (select count(*) from restored)::int as restored`
     .execute()
     .then(([row]) => ({ removed: row?.removed ?? 0, restored: row?.restored ?? 0 }));
+}
+
+/**
+ * A racecard page is the whole truth about its races' odds: rows of ra_runner_odds and ra_runner_odds_history
+ * of the page's races that it no longer lists (a bookmaker that stopped pricing a runner, a runner taken off
+ * the card, an earlier price the API dropped) are deleted, so a re-fetch leaves what the latest page says,
+ * as a rederive from the archived page (raw_responses keeps the latest) would. Odds come from racecards only,
+ * so a results page never touches them. The horse's previous trainers and owners and its medical history
+ * stay: they are facts about the horse, keyed by horse, gathered from every card it was on, not about
+ * this race. Not counted as an amendment: prices move on every fetch of a card.
+ */
+export function dropUnlistedOdds(db: Tx, source: DaySource, rows: DayRows): Promise<void> {
+  if (source !== 'racecards' || rows.races.length === 0) return Promise.resolve();
+  const raceIds = [...new Set(rows.races.map((r) => String(r.id)))];
+  const column = (list: readonly Row[], c: string) => list.map((r) => String(r[c]));
+  return db`
+    with odds as (
+      delete from ra_runner_odds o
+      where o.race_id = any(${raceIds}::text[])
+        and (o.race_id, o.horse_id, o.bookmaker) not in (
+          select * from unnest(${column(rows.odds, 'race_id')}::text[], ${column(rows.odds, 'horse_id')}::text[],
+                               ${column(rows.odds, 'bookmaker')}::text[]))
+    ),
+    history as (
+      delete from ra_runner_odds_history h
+      where h.race_id = any(${raceIds}::text[])
+        and (h.race_id, h.horse_id, h.bookmaker, h.changed_at) not in (
+          select * from unnest(${column(rows.oddsHistory, 'race_id')}::text[],
+                               ${column(rows.oddsHistory, 'horse_id')}::text[],
+                               ${column(rows.oddsHistory, 'bookmaker')}::text[],
+                               ${column(rows.oddsHistory, 'changed_at')}::timestamptz[]))
+    )
+    select`
+    .execute()
+    .then(() => undefined);
 }
 
 export interface DayChanges extends RemovedRunners {
