@@ -46,22 +46,32 @@ export function markRemovedRunners(db: Tx, source: DaySource, rows: DayRows): Pr
   const runnerRaces = rows.runners.map((r) => String(r.race_id));
   const runnerHorses = rows.runners.map((r) => String(r.horse_id));
   const racecards = source === 'racecards';
-  // One UPDATE over the races' runners, found by race id through the (race_id, horse_id) key: a runner the
-  // page does not list and not marked yet, or one it lists that is marked. (Two anti-joined UPDATEs, one per
-  // direction, each scanned the races' runners again and cost as much as the runners' upsert.)
+  // The races' runners whose mark must flip (a runner the page does not list and not marked yet, or one it
+  // lists that is marked), then one UPDATE of those. Each step is a key lookup per race or per runner, so
+  // the plan stays right whatever the table's size and statistics: `race_id = any(...)` was planned as a
+  // scan of every runner on a database never analysed (a date cost more the more dates were loaded), and a
+  // plan cached while the tables were small kept scanning them. OFFSET 0 keeps the per-race lookup from being
+  // merged into a join that could be planned the same way; the UPDATE finds its rows by ctid (a TID scan,
+  // the only plan there is; a row another transaction updated meanwhile is followed to its new version).
   return db<{ removed: number; restored: number }[]>`
     with listed as (
       select * from unnest(${runnerRaces}::text[], ${runnerHorses}::text[]) as l(race_id, horse_id)
     ),
-    written as (
-      update ra_mst_runners u
-      set removed_at = case when (u.race_id, u.horse_id) in (select * from listed) then null else now() end,
-          updated_at = now()
-      from ra_mst_races r
-      where r.id = u.race_id and u.race_id = any(${raceIds}::text[]) and r.id = any(${raceIds}::text[])
-        and not (${racecards}::boolean and r.result_fetched_at is not null)
-        and ((u.race_id, u.horse_id) in (select * from listed)) = (u.removed_at is not null)
+    changed as (
+      select u.ctid
+      from unnest(${raceIds}::text[]) as page(race_id)
+      cross join lateral (
+        select ctid, race_id, horse_id, removed_at, position from ra_mst_runners u
+        where u.race_id = page.race_id offset 0
+      ) u
+      where ((u.race_id, u.horse_id) in (select * from listed)) = (u.removed_at is not null)
         and (${racecards}::boolean or u.position is not null or (u.race_id, u.horse_id) in (select * from listed))
+        and not (${racecards}::boolean and exists (
+          select from ra_mst_races r where r.id = u.race_id and r.result_fetched_at is not null))
+    ),
+    written as (
+      update ra_mst_runners u set removed_at = case when u.removed_at is null then now() end, updated_at = now()
+      where u.ctid = any(array(select ctid from changed))
       returning u.removed_at is not null as removed
     )
     select count(*) filter (where removed)::int as removed, count(*) filter (where not removed)::int as restored
@@ -83,22 +93,33 @@ export function dropUnlistedOdds(db: Tx, source: DaySource, rows: DayRows): Prom
   if (source !== 'racecards' || rows.races.length === 0) return Promise.resolve();
   const raceIds = [...new Set(rows.races.map((r) => String(r.id)))];
   const column = (list: readonly Row[], c: string) => list.map((r) => String(r[c]));
+  // Found per race through the (race_id, …) key and deleted by ctid: key lookups and TID scans only, as in
+  // markRemovedRunners (these tables hold every runner's prices of every card).
   return db`
-    with odds as (
-      delete from ra_runner_odds o
-      where o.race_id = any(${raceIds}::text[])
-        and (o.race_id, o.horse_id, o.bookmaker) not in (
-          select * from unnest(${column(rows.odds, 'race_id')}::text[], ${column(rows.odds, 'horse_id')}::text[],
-                               ${column(rows.odds, 'bookmaker')}::text[]))
+    with listed_odds as (
+      select * from unnest(${column(rows.odds, 'race_id')}::text[], ${column(rows.odds, 'horse_id')}::text[],
+                           ${column(rows.odds, 'bookmaker')}::text[]) as l(race_id, horse_id, bookmaker)
+    ),
+    listed_history as (
+      select * from unnest(${column(rows.oddsHistory, 'race_id')}::text[],
+                           ${column(rows.oddsHistory, 'horse_id')}::text[],
+                           ${column(rows.oddsHistory, 'bookmaker')}::text[],
+                           ${column(rows.oddsHistory, 'changed_at')}::timestamptz[])
+        as l(race_id, horse_id, bookmaker, changed_at)
+    ),
+    odds as (
+      delete from ra_runner_odds where ctid = any(array(
+        select o.ctid from unnest(${raceIds}::text[]) as page(race_id)
+        cross join lateral (select ctid, race_id, horse_id, bookmaker from ra_runner_odds o
+                            where o.race_id = page.race_id offset 0) o
+        where (o.race_id, o.horse_id, o.bookmaker) not in (select * from listed_odds)))
     ),
     history as (
-      delete from ra_runner_odds_history h
-      where h.race_id = any(${raceIds}::text[])
-        and (h.race_id, h.horse_id, h.bookmaker, h.changed_at) not in (
-          select * from unnest(${column(rows.oddsHistory, 'race_id')}::text[],
-                               ${column(rows.oddsHistory, 'horse_id')}::text[],
-                               ${column(rows.oddsHistory, 'bookmaker')}::text[],
-                               ${column(rows.oddsHistory, 'changed_at')}::timestamptz[]))
+      delete from ra_runner_odds_history where ctid = any(array(
+        select h.ctid from unnest(${raceIds}::text[]) as page(race_id)
+        cross join lateral (select ctid, race_id, horse_id, bookmaker, changed_at from ra_runner_odds_history h
+                            where h.race_id = page.race_id offset 0) h
+        where (h.race_id, h.horse_id, h.bookmaker, h.changed_at) not in (select * from listed_history)))
     )
     select`
     .execute()
