@@ -14,7 +14,7 @@ import { resultsPageJson } from '../src/simulator/pages.ts';
 import { type Benchmark, positiveInt } from './lib/benchmark.ts';
 import { copyCeiling } from './lib/ceiling.ts';
 import { createBenchDatabase } from './lib/db.ts';
-import { median } from './lib/measure.ts';
+import { backendCpuMs, cpuSince, median } from './lib/measure.ts';
 import { datesFrom, REGIONS } from './lib/racing.ts';
 import {
   type Check,
@@ -104,6 +104,11 @@ async function breakdown(sql: Sql, dates: readonly string[]) {
   return Object.entries(steps).map(([step, ms]) => [step, fmtMs(median(ms))]);
 }
 
+function cpuPerThousand(cpu: { nodeMs: number; postgresMs: number }, rows: number): string {
+  const per = (ms: number) => fmtMs((ms / rows) * 1000);
+  return `${per(cpu.nodeMs + cpu.postgresMs)} (${per(cpu.nodeMs)} + ${per(cpu.postgresMs)})`;
+}
+
 async function run(o: RederiveOptions): Promise<boolean> {
   printMachine();
   const db = await createBenchDatabase('rederive');
@@ -120,9 +125,16 @@ async function run(o: RederiveOptions): Promise<boolean> {
     // The seeding's writes reach the disk now, not during the timed run (needs superuser; skipped otherwise).
     await db.sql`checkpoint`.catch(() => {});
 
+    const backendsBefore = await backendCpuMs(db.sql);
+    const nodeBefore = process.cpuUsage();
     const started = performance.now();
     const runners = await rederiveAll(db.sql, dates, o.concurrency);
     const ms = performance.now() - started;
+    const node = process.cpuUsage(nodeBefore);
+    const cpu = {
+      nodeMs: (node.user + node.system) / 1000,
+      postgresMs: cpuSince(backendsBefore, await backendCpuMs(db.sql)),
+    };
     const rate = runners / (ms / 1000);
     const ceiling = await copyCeiling(db.sql);
     const ceilingRate = ceiling.rows / (ceiling.ms / 1000);
@@ -130,18 +142,20 @@ async function run(o: RederiveOptions): Promise<boolean> {
 
     printTable(
       `Rederive of ${o.days} days of stored results pages (${dates[0]}..${dates[dates.length - 1]}): ${fmtInt(pages)} pages, ${fmtInt(runners)} runners`,
-      ['way', 'time', 'runners/s', 'note'],
+      ['way', 'time', 'runners/s', 'CPU per 1,000 runners (Node + PostgreSQL)', 'note'],
       [
         [
           `rederiveDay, ${o.concurrency} dates at once`,
           fmtS(ms),
           fmtRate(rate, 'runner'),
+          cpuPerThousand(cpu, runners),
           `pages seeded in ${fmtS(seedMs)} (not timed); 0 API calls`,
         ],
         [
           'ceiling: COPY to temp table + INSERT … ON CONFLICT',
           fmtS(ceiling.ms),
           fmtRate(ceilingRate, 'runner'),
+          cpuPerThousand(ceiling.cpu, ceiling.rows),
           `same ${fmtInt(ceiling.rows)} runner rows; COPY part ${fmtS(ceiling.copyMs)}`,
         ],
       ],
@@ -156,6 +170,16 @@ async function run(o: RederiveOptions): Promise<boolean> {
       { target: 'rederive >= 40% of the COPY ceiling', measured: fmtPct(share), ok: share >= 0.4 },
     ];
     const ok = printChecks(checks);
+    // CPU per runner does not depend on what else runs on the machine (wall time does): the ceiling is one
+    // connection after another step, the rederive spreads over `concurrency` lanes.
+    const cpuShare =
+      (ceiling.cpu.nodeMs + ceiling.cpu.postgresMs) /
+      ceiling.rows /
+      ((cpu.nodeMs + cpu.postgresMs) / runners);
+    console.log(
+      `CPU per runner: the ceiling's is ${fmtPct(cpuShare)} of the rederive's (an estimate of the share on an idle machine ` +
+        `with one lane; with ${o.concurrency} lanes on ${o.concurrency}+ idle cores up to ${fmtPct(Math.min(1, cpuShare * o.concurrency))})`,
+    );
     printRatio(
       `rederive: ${fmtRate(rate, 'runner')} = ${fmtPct(share)} of the COPY ceiling ${fmtRate(ceilingRate, 'runner')} (target >= 40%)`,
     );

@@ -5,14 +5,23 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Sql } from '../../src/db.ts';
 import { RUNNERS } from '../../src/racing/table-specs.ts';
+import { backendCpuMs, cpuSince } from './measure.ts';
 
 /** The runner columns the kit writes (constants from the kit's table spec, safe to quote). */
 const COLUMNS = Object.keys(RUNNERS.columns);
 const KEY = RUNNERS.key;
 const q = (c: string) => `"${c}"`;
 
+export interface Ceiling {
+  rows: number;
+  ms: number;
+  copyMs: number;
+  /** CPU of the timed part: this process (encoding, sending) and the database's backends. */
+  cpu: { nodeMs: number; postgresMs: number };
+}
+
 /** Copies ra_mst_runners out (COPY text), empties it, and times COPY + INSERT … ON CONFLICT of the same rows. */
-export async function copyCeiling(sql: Sql): Promise<{ rows: number; ms: number; copyMs: number }> {
+export async function copyCeiling(sql: Sql): Promise<Ceiling> {
   const cols = COLUMNS.map(q).join(', ');
   const chunks: Buffer[] = [];
   const out = await sql
@@ -22,6 +31,8 @@ export async function copyCeiling(sql: Sql): Promise<{ rows: number; ms: number;
   const [before] = await sql<{ n: number }[]>`select count(*)::int as n from ra_mst_runners`;
   await sql`truncate ra_mst_runners`;
   await sql`vacuum analyze ra_mst_runners`;
+  const backendsBefore = await backendCpuMs(sql);
+  const nodeBefore = process.cpuUsage();
   const started = performance.now();
   let copyMs = 0;
   await sql.begin(async (tx) => {
@@ -40,7 +51,12 @@ export async function copyCeiling(sql: Sql): Promise<{ rows: number; ms: number;
     );
   });
   const ms = performance.now() - started;
+  const node = process.cpuUsage(nodeBefore);
+  const cpu = {
+    nodeMs: (node.user + node.system) / 1000,
+    postgresMs: cpuSince(backendsBefore, await backendCpuMs(sql)),
+  };
   const [after] = await sql<{ n: number }[]>`select count(*)::int as n from ra_mst_runners`;
   if (after?.n !== before?.n) throw new Error(`ceiling stored ${after?.n} runners, expected ${before?.n}`);
-  return { rows: after?.n ?? 0, ms, copyMs };
+  return { rows: after?.n ?? 0, ms, copyMs, cpu };
 }

@@ -1,5 +1,6 @@
 // Timing and memory helpers shared by the benchmarks.
 import { readdirSync, readFileSync } from 'node:fs';
+import type { Sql } from '../../src/db.ts';
 
 export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();
@@ -105,5 +106,22 @@ export function postgresCpuMs(): number | undefined {
     const cpu = procCpuMs(Number(pid));
     total += cpu.own + cpu.children;
   }
+  return total;
+}
+
+/**
+ * CPU time (ms) used so far by each backend connected to the client's database (its own connections and any
+ * other), by pid. With cpuSince, a run's CPU on the server without the other databases of a shared server.
+ */
+export async function backendCpuMs(sql: Sql): Promise<Map<number, number>> {
+  const rows = await sql<{ pid: number }[]>`
+    select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`;
+  return new Map(rows.map((r) => [r.pid, procCpuMs(r.pid).own]));
+}
+
+/** CPU ms the backends used between two backendCpuMs snapshots (a backend new in `after` counts whole). */
+export function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
   return total;
 }

@@ -1,11 +1,13 @@
-// `npm run doctor`: is everything the queued work needs there? Database, schema, then per account the
-// credentials and what the plan answers (at most 4 calls per account, through the shared rate limit and
-// audited in api_requests), then the budgets. One table; exit 0 when the queued work can run, else 1.
+// `npm run doctor`: is everything the queued work needs there? Database, schema, courses (load_courses queued
+// once when never loaded), then per account the credentials and what the plan answers (at most 4 calls per
+// account, through the shared rate limit and audited in api_requests), then the budgets. One table; exit 0 when
+// the queued work can run, else 1.
 import Table from 'cli-table3';
 import { type CheckLine, checkAccount } from '../account-checks.ts';
 import { allAccountStates, gapCovers } from '../accounts.ts';
 import { accountsOf, loadRacingApiConfig } from '../config.ts';
 import { connect, databaseUrl, describeDbError, describeTarget, type Sql } from '../db.ts';
+import { describeCourseLoad, queueCourseLoad } from '../racing/courses.ts';
 import { pendingMigrationCount } from '../schema-version.ts';
 import { runCommand } from './run.ts';
 
@@ -40,6 +42,18 @@ async function databaseChecks(sql: Sql, url: string): Promise<CheckLine[]> {
   return lines;
 }
 
+/**
+ * Courses and regions come from load_courses: queued here once (as by migrate) when they were never loaded.
+ * Not blocking: race pages bring their own courses.
+ */
+async function courseCheck(sql: Sql, schemaReady: boolean): Promise<CheckLine> {
+  const setup = schemaReady ? await queueCourseLoad(sql) : { state: 'no_worker_schema' as const };
+  const detail = describeCourseLoad(setup);
+  return setup.state === 'no_worker_schema'
+    ? { check: 'courses loaded', ok: false, detail, remedy: 'npm run migrate (it queues load_courses once)' }
+    : { check: 'courses loaded', ok: true, detail };
+}
+
 /** Pending dates the recorded plan gaps cover: queued work the plan cannot do. */
 async function blockedQueuedDates(sql: Sql): Promise<CheckLine | undefined> {
   const { gaps } = await allAccountStates(sql);
@@ -68,7 +82,9 @@ runCommand(async () => {
   const lines: CheckLine[] = [];
   try {
     lines.push(...(await databaseChecks(sql, url)));
-    if (lines.every((l) => l.ok)) {
+    const schemaReady = lines.every((l) => l.ok);
+    if (lines[0]?.ok) lines.push(await courseCheck(sql, schemaReady));
+    if (schemaReady) {
       for (const account of accountsOf(config)) lines.push(...(await checkAccount(sql, config, account)));
       const blocked = await blockedQueuedDates(sql);
       if (blocked) lines.push(blocked);

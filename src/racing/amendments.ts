@@ -5,7 +5,7 @@
 
 import type { Tx } from '../db.ts';
 import type { DaySource } from './load.ts';
-import type { DayRows } from './rows.ts';
+import type { DayRows, Row } from './rows.ts';
 
 export interface RemovedRunners {
   /** Runners of the page's races that the page no longer lists, marked removed_at now. */
@@ -46,30 +46,84 @@ export function markRemovedRunners(db: Tx, source: DaySource, rows: DayRows): Pr
   const runnerRaces = rows.runners.map((r) => String(r.race_id));
   const runnerHorses = rows.runners.map((r) => String(r.horse_id));
   const racecards = source === 'racecards';
+  // The races' runners whose mark must flip (a runner the page does not list and not marked yet, or one it
+  // lists that is marked), then one UPDATE of those. Each step is a key lookup per race or per runner, so
+  // the plan stays right whatever the table's size and statistics: `race_id = any(...)` was planned as a
+  // scan of every runner on a database never analysed (a date cost more the more dates were loaded), and a
+  // plan cached while the tables were small kept scanning them. OFFSET 0 keeps the per-race lookup from being
+  // merged into a join that could be planned the same way; the UPDATE finds its rows by ctid (a TID scan,
+  // the only plan there is; a row another transaction updated meanwhile is followed to its new version).
   return db<{ removed: number; restored: number }[]>`
     with listed as (
       select * from unnest(${runnerRaces}::text[], ${runnerHorses}::text[]) as l(race_id, horse_id)
     ),
-    races as (
-      select r.id from ra_mst_races r
-      where r.id = any(${raceIds}::text[]) and not (${racecards}::boolean and r.result_fetched_at is not null)
+    changed as (
+      select u.ctid
+      from unnest(${raceIds}::text[]) as page(race_id)
+      cross join lateral (
+        select ctid, race_id, horse_id, removed_at, position from ra_mst_runners u
+        where u.race_id = page.race_id offset 0
+      ) u
+      where ((u.race_id, u.horse_id) in (select * from listed)) = (u.removed_at is not null)
+        and (${racecards}::boolean or u.position is not null or (u.race_id, u.horse_id) in (select * from listed))
+        and not (${racecards}::boolean and exists (
+          select from ra_mst_races r where r.id = u.race_id and r.result_fetched_at is not null))
     ),
-    removed as (
-      update ra_mst_runners u set removed_at = now(), updated_at = now()
-      where u.race_id in (select id from races) and u.removed_at is null
-        and (${racecards}::boolean or u.position is not null)
-        and not exists (select from listed l where l.race_id = u.race_id and l.horse_id = u.horse_id)
-      returning 1
-    ),
-    restored as (
-      update ra_mst_runners u set removed_at = null, updated_at = now()
-      where u.race_id in (select id from races) and u.removed_at is not null
-        and exists (select from listed l where l.race_id = u.race_id and l.horse_id = u.horse_id)
-      returning 1
+    written as (
+      update ra_mst_runners u set removed_at = case when u.removed_at is null then now() end, updated_at = now()
+      where u.ctid = any(array(select ctid from changed))
+      returning u.removed_at is not null as removed
     )
-    select (select count(*) from removed)::int as removed, (select count(*) from restored)::int as restored`
+    select count(*) filter (where removed)::int as removed, count(*) filter (where not removed)::int as restored
+    from written`
     .execute()
     .then(([row]) => ({ removed: row?.removed ?? 0, restored: row?.restored ?? 0 }));
+}
+
+/**
+ * A racecard page is the whole truth about its races' odds: rows of ra_runner_odds and ra_runner_odds_history
+ * of the page's races that it no longer lists (a bookmaker that stopped pricing a runner, a runner taken off
+ * the card, an earlier price the API dropped) are deleted, so a re-fetch leaves what the latest page says,
+ * as a rederive from the archived page (raw_responses keeps the latest) would. Odds come from racecards only,
+ * so a results page never touches them. The horse's previous trainers and owners and its medical history
+ * stay: they are facts about the horse, keyed by horse, gathered from every card it was on, not about
+ * this race. Not counted as an amendment: prices move on every fetch of a card.
+ */
+export function dropUnlistedOdds(db: Tx, source: DaySource, rows: DayRows): Promise<void> {
+  if (source !== 'racecards' || rows.races.length === 0) return Promise.resolve();
+  const raceIds = [...new Set(rows.races.map((r) => String(r.id)))];
+  const column = (list: readonly Row[], c: string) => list.map((r) => String(r[c]));
+  // Found per race through the (race_id, …) key and deleted by ctid: key lookups and TID scans only, as in
+  // markRemovedRunners (these tables hold every runner's prices of every card).
+  return db`
+    with listed_odds as (
+      select * from unnest(${column(rows.odds, 'race_id')}::text[], ${column(rows.odds, 'horse_id')}::text[],
+                           ${column(rows.odds, 'bookmaker')}::text[]) as l(race_id, horse_id, bookmaker)
+    ),
+    listed_history as (
+      select * from unnest(${column(rows.oddsHistory, 'race_id')}::text[],
+                           ${column(rows.oddsHistory, 'horse_id')}::text[],
+                           ${column(rows.oddsHistory, 'bookmaker')}::text[],
+                           ${column(rows.oddsHistory, 'changed_at')}::timestamptz[])
+        as l(race_id, horse_id, bookmaker, changed_at)
+    ),
+    odds as (
+      delete from ra_runner_odds where ctid = any(array(
+        select o.ctid from unnest(${raceIds}::text[]) as page(race_id)
+        cross join lateral (select ctid, race_id, horse_id, bookmaker from ra_runner_odds o
+                            where o.race_id = page.race_id offset 0) o
+        where (o.race_id, o.horse_id, o.bookmaker) not in (select * from listed_odds)))
+    ),
+    history as (
+      delete from ra_runner_odds_history where ctid = any(array(
+        select h.ctid from unnest(${raceIds}::text[]) as page(race_id)
+        cross join lateral (select ctid, race_id, horse_id, bookmaker, changed_at from ra_runner_odds_history h
+                            where h.race_id = page.race_id offset 0) h
+        where (h.race_id, h.horse_id, h.bookmaker, h.changed_at) not in (select * from listed_history)))
+    )
+    select`
+    .execute()
+    .then(() => undefined);
 }
 
 export interface DayChanges extends RemovedRunners {

@@ -81,3 +81,48 @@ export async function loadCourses(db: Sql, client: RacingApiClient): Promise<Loa
   });
   return { regions: regionList.length, courses: courseList.length, calls: 2 };
 }
+
+/** What `queueCourseLoad` found or did. */
+export type CourseLoadSetup =
+  | { state: 'loaded' }
+  | { state: 'queued'; jobId: string }
+  | { state: 'running' }
+  | { state: 'no_worker_schema' };
+
+/** The job key of the setup run: one job however many times migrate or doctor runs. */
+export const COURSE_SETUP_JOB_KEY = 'load_courses:setup';
+
+/**
+ * Queue load_courses once, for a database whose courses were never loaded (no archived /v1/courses answer),
+ * so the worker fills ra_courses and ra_course_regions without waiting for the monthly schedule. The job key
+ * makes a second queueing update the waiting job instead of adding one (and re-arms one that failed for
+ * good); while that job runs nothing is queued, as add_job would queue a second one beside it.
+ */
+export async function queueCourseLoad(db: Sql): Promise<CourseLoadSetup> {
+  const [schema] = await db<{ present: boolean }[]>`
+    select to_regclass('graphile_worker._private_jobs') is not null as present`;
+  if (!schema?.present) return { state: 'no_worker_schema' };
+  const [loaded] = await db`
+    select 1 from raw_responses where endpoint = 'courses' and request_key = 'courses:all'`;
+  if (loaded) return { state: 'loaded' };
+  const [job] = await db<{ id: string }[]>`
+    select (graphile_worker.add_job('load_courses', '{}'::json, job_key => ${COURSE_SETUP_JOB_KEY},
+      job_key_mode => 'preserve_run_at')).id::text
+    where not exists (
+      select 1 from graphile_worker.jobs where key = ${COURSE_SETUP_JOB_KEY} and locked_at is not null)`;
+  return job ? { state: 'queued', jobId: job.id } : { state: 'running' };
+}
+
+/** One line for migrate and doctor. */
+export function describeCourseLoad(setup: CourseLoadSetup): string {
+  switch (setup.state) {
+    case 'loaded':
+      return 'courses already loaded (the schedule reloads them monthly)';
+    case 'queued':
+      return `load_courses queued once (job ${setup.jobId}): npm run worker loads courses and regions (2 calls)`;
+    case 'running':
+      return 'load_courses is running';
+    case 'no_worker_schema':
+      return 'never loaded, and load_courses cannot be queued before the schema is complete (migrate queues it)';
+  }
+}

@@ -1,7 +1,7 @@
 // One day's rows into their tables, in one transaction (see upsert.ts for how each table is written).
 
 import type { Tx } from '../db.ts';
-import { dayDate, markRemovedRunners, recordAmendment, wasLoaded } from './amendments.ts';
+import { dayDate, dropUnlistedOdds, markRemovedRunners, recordAmendment, wasLoaded } from './amendments.ts';
 import type { DayRows } from './rows.ts';
 import {
   BOOKMAKERS,
@@ -41,7 +41,8 @@ export async function loadDayRows(db: Tx, source: DaySource, rows: DayRows): Pro
   // Awaited after the upserts; if the transaction fails, their error is the one reported.
   loadedBefore.catch(() => {});
   // Each table with its rows, in the order the statements are sent: entities, races, runners, bookmakers,
-  // then the odds and horse extras (after the races they reference), then the removal marking.
+  // then the odds and horse extras (after the races they reference), then the removal marking and the
+  // deletion of odds the page no longer lists.
   const tables: Array<[keyof DayRows, TableSpec]> = [
     ['courses', COURSES],
     ['jockeys', JOCKEYS],
@@ -61,6 +62,7 @@ export async function loadDayRows(db: Tx, source: DaySource, rows: DayRows): Pro
   const [counted, removed] = await Promise.all([
     Promise.all(tables.map(([key, spec]) => upsertRows(db, spec, rows[key]))),
     markRemovedRunners(db, source, rows),
+    dropUnlistedOdds(db, source, rows),
   ]);
   const counts = Object.fromEntries(tables.map(([key], n) => [key, counted[n]])) as DayLoadCounts;
   if (date !== undefined && (await loadedBefore)) {

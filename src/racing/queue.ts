@@ -22,12 +22,16 @@ export const ENRICH_PRIORITY = 5;
 /**
  * SQL predicate on a horse row `h`: it runs on a date whose racecard fetch is queued (fetch_state pending), so
  * that fetch will bring its profile without a horse call. Used when queueing and again when the job runs.
+ *
+ * Written as lookups from the horse: its runs (OFFSET 0 keeps them a per-horse index lookup), then each
+ * run's race and that date's racecard state by key. As a plain three-way join the planner started from the
+ * pending racecard dates (a backfill queues ~1,000 of them up front) and, for every horse, walked all their
+ * races: 1.7 s per results date of 300 horses in a 2015-2025 backfill, against ~0.05 s this way.
  */
 export const RACECARD_PENDING = `exists (
-  select from ra_mst_runners u
-  join ra_mst_races r on r.id = u.race_id
-  join fetch_state f on f.source = 'racecards' and f.date = r.date
-  where u.horse_id = h.id and f.status = 'pending')`;
+  select from (select u.race_id from ra_mst_runners u where u.horse_id = h.id offset 0) run
+  where (select f.status from ra_mst_races r join fetch_state f on f.source = 'racecards' and f.date = r.date
+         where r.id = run.race_id) = 'pending')`;
 
 /**
  * Queue enrich_horse for every given horse that no racecard described and was never tried (enrichment_status
@@ -46,8 +50,9 @@ export const RACECARD_PENDING = `exists (
  */
 export async function enqueueEnrichJobs(db: Db, horseIds: readonly string[]): Promise<number> {
   if (horseIds.length === 0) return 0;
+  // MATERIALIZED: the list is used twice below; inlined, the horses' checks ran twice (a third of the call).
   const [row] = await db<{ queued: number }[]>`
-    with specs as (
+    with specs as materialized (
       select array(
         select row(
           ${TASK.enrichHorse}::text, json_build_object('horse_id', h.id), null::text, null::timestamptz,

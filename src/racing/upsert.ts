@@ -33,11 +33,17 @@ function upsertStatement(spec: TableSpec, columns: readonly string[]): string {
   ].join(', ');
   const arrays = columns.map((c, i) => `$${i + 1}::${isArrayType(type(c)) ? 'text' : type(c)}[]`).join(', ');
   const yieldTo = spec.yieldTo;
-  const merged = nonKey.map((c) =>
-    yieldTo?.columns.includes(c)
-      ? `case when ${yieldTo.guard} then coalesce(t.${q(c)}, excluded.${q(c)}) else coalesce(excluded.${q(c)}, t.${q(c)}) end`
-      : `coalesce(excluded.${q(c)}, t.${q(c)})`,
-  );
+  // A column's value after the write, from the incoming row (`excluded`, or x of the unnest with the array
+  // columns cast) and the stored one (t).
+  const mergedFrom = (neu: 'excluded' | 'x') =>
+    nonKey.map((c) => {
+      const v = neu === 'x' && isArrayType(type(c)) ? `x.${q(c)}::${type(c)}` : `${neu}.${q(c)}`;
+      return yieldTo?.columns.includes(c)
+        ? `case when ${yieldTo.guard} then coalesce(t.${q(c)}, ${v}) else coalesce(${v}, t.${q(c)}) end`
+        : `coalesce(${v}, t.${q(c)})`;
+    });
+  const merged = mergedFrom('excluded');
+  const stored = nonKey.map((c) => `t.${q(c)}`).join(', ');
   // The WHERE only runs for rows that conflict; inserts never pay for the comparison.
   const onConflict =
     nonKey.length === 0
@@ -47,11 +53,21 @@ function upsertStatement(spec: TableSpec, columns: readonly string[]): string {
           ...touch.map((c) => `${q(c)} = excluded.${q(c)}`),
           ...(spec.stamped ? ['"updated_at" = now()'] : []),
         ].join(', ')}
-       where (${nonKey.map((c) => `t.${q(c)}`).join(', ')}) is distinct from (${merged.join(', ')})`;
+       where (${stored}) is distinct from (${merged.join(', ')})`;
+  // Rows already stored with the values the write would leave are left out before the insert: ON CONFLICT
+  // DO UPDATE locks the row it finds even when its WHERE is false, so two dates' transactions that carry the
+  // same unchanged jockey or course would otherwise wait for each other's commit. The ON CONFLICT stays for
+  // the rows this snapshot does not see yet. A correlated scalar subquery, not NOT EXISTS: the planner turns
+  // that into an anti-join that may scan the whole table; this is one key lookup per row.
+  const keyMatch = spec.key.map((k) => `t.${q(k)} = x.${q(k)}`).join(' and ');
+  const sameAsStored =
+    nonKey.length === 0 ? 'true' : `(${stored}) is not distinct from (${mergedFrom('x').join(', ')})`;
+  const unchanged = `coalesce((select ${sameAsStored} from ${spec.table} t where ${keyMatch}), false)`;
   const statement = `
     with written as (
       insert into ${spec.table} as t (${insertCols})
       select ${selectCols} from unnest(${arrays}) as x(${columns.map(q).join(', ')})
+      where not ${unchanged}
       on conflict (${spec.key.map(q).join(', ')}) ${onConflict}
       returning (xmax = 0) as inserted
     )

@@ -149,6 +149,69 @@ test("a card's non-runners absent from the first result are not marked: cards an
   expect(row?.marked).toBe(0);
 });
 
+test('a re-fetched card leaves no odds it no longer lists: a bookmaker dropped, a runner taken off', async () => {
+  const date = addDays(TODAY, 2);
+  await addJob(db.sql, 'fetch_racecards_day', { date, enrich: false });
+  await drain();
+  // A runner priced by several bookmakers, one of them with a price history, and another runner of its race.
+  const [priced] = await db.sql<{ race_id: string; horse_id: string; bookmaker: string }[]>`
+    select o.race_id, o.horse_id, o.bookmaker from ra_runner_odds o join ra_mst_races r on r.id = o.race_id
+    where r.date = ${date}
+      and exists (select from ra_runner_odds_history h
+                  where (h.race_id, h.horse_id, h.bookmaker) = (o.race_id, o.horse_id, o.bookmaker))
+      and (select count(*) from ra_runner_odds p where (p.race_id, p.horse_id) = (o.race_id, o.horse_id)) > 1
+    order by o.race_id, o.horse_id, o.bookmaker limit 1`;
+  if (!priced) throw new Error('the simulator priced no runner with history');
+  const [other] = await db.sql<{ horse_id: string }[]>`
+    select distinct horse_id from ra_runner_odds where race_id = ${priced.race_id} and horse_id <> ${priced.horse_id}
+    order by horse_id limit 1`;
+  if (!other) throw new Error('a race of one priced runner');
+  const oddsOf = (horseId: string) => db.sql<{ bookmaker: string }[]>`
+    select bookmaker from ra_runner_odds where race_id = ${priced.race_id} and horse_id = ${horseId} order by 1`;
+  const historyOf = (horseId: string, bookmaker: string) => db.sql`
+    select changed_at from ra_runner_odds_history
+    where race_id = ${priced.race_id} and horse_id = ${horseId} and bookmaker = ${bookmaker}`;
+  const before = (await oddsOf(priced.horse_id)).map((o) => o.bookmaker);
+  // Every price of the race except the dropped bookmaker's and the removed runner's: it must stay as it was.
+  const keptHistory = () => db.sql`
+    select horse_id, bookmaker, changed_at, decimal from ra_runner_odds_history
+    where race_id = ${priced.race_id} and horse_id <> ${other.horse_id}
+      and (horse_id, bookmaker) <> (${priced.horse_id}, ${priced.bookmaker})
+    order by 1, 2, 3`;
+  const historyBefore = await keptHistory();
+  expect(historyBefore.length).toBeGreaterThan(0);
+
+  env.sim.editPages((endpoint, page: Page) => {
+    if (endpoint !== 'racecards') return;
+    for (const race of page.racecards as Item[]) {
+      if (race.race_id !== priced.race_id) continue;
+      race.runners = race.runners.filter((r) => r.horse_id !== other.horse_id);
+      for (const r of race.runners)
+        if (r.horse_id === priced.horse_id)
+          r.odds = (r.odds as Array<{ bookmaker: string }>).filter((o) => o.bookmaker !== priced.bookmaker);
+    }
+  });
+  try {
+    await addJob(db.sql, 'fetch_racecards_day', { date, enrich: false, force: true });
+    await drain();
+  } finally {
+    env.sim.editPages(undefined);
+  }
+  expect((await oddsOf(priced.horse_id)).map((o) => o.bookmaker)).toEqual(
+    before.filter((b) => b !== priced.bookmaker),
+  );
+  expect(await historyOf(priced.horse_id, priced.bookmaker)).toEqual([]);
+  expect(await keptHistory()).toEqual(historyBefore);
+  expect(await oddsOf(other.horse_id)).toEqual([]);
+  const [left] = await db.sql`
+    select count(*)::int as n from ra_runner_odds_history where race_id = ${priced.race_id} and horse_id = ${other.horse_id}`;
+  expect(left?.n).toBe(0);
+  const [runner] = await db.sql`
+    select removed_at is not null as removed from ra_mst_runners
+    where race_id = ${priced.race_id} and horse_id = ${other.horse_id}`;
+  expect(runner?.removed).toBe(true);
+});
+
 test('status and the report list the size of every kit table', async () => {
   const tables = await db.sql<{ name: string }[]>`
     select tablename as name from pg_tables where schemaname = 'public' order by 1`;

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { loadDayRows } from '../../src/racing/load.ts';
 import { enqueueEnrichJobs } from '../../src/racing/queue.ts';
 import { emptyDayRows, resultRows } from '../../src/racing/rows.ts';
-import { HORSES, RACECARD_RUNNERS } from '../../src/racing/table-specs.ts';
+import { HORSES, JOCKEYS, RACECARD_RUNNERS } from '../../src/racing/table-specs.ts';
 import { upsertRows } from '../../src/racing/upsert.ts';
 import { resultRace, resultRunner } from '../helpers/api-fixtures.ts';
 import { useTestDatabase } from '../helpers/db.ts';
@@ -63,6 +63,36 @@ describe('array-literal upserts', () => {
     expect(second).toEqual({ rows: 1, inserted: 0, updated: 0 });
     expect(after?.updated_at).toEqual(before?.updated_at);
     expect(after?.enriched_at).toEqual(new Date('2024-01-02T03:04:05Z'));
+  });
+  test('an unchanged row is not locked: a second transaction writing it does not wait for the first', async () => {
+    const rows = [{ id: 'jky_w4', name: 'Shared Jockey' }];
+    await db.sql.begin((tx) => upsertRows(tx, JOCKEYS, rows));
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let firstWrote: () => void = () => {};
+    const wrote = new Promise<void>((resolve) => {
+      firstWrote = resolve;
+    });
+    // The first date's transaction writes the jockey and stays open.
+    const first = db.sql.begin(async (tx) => {
+      await upsertRows(tx, JOCKEYS, rows);
+      firstWrote();
+      await held;
+    });
+    try {
+      await wrote;
+      // Waiting for the first one's row lock would end in this error instead of a count.
+      const second = await db.sql.begin(async (tx) => {
+        await tx`set local lock_timeout = '2s'`;
+        return upsertRows(tx, JOCKEYS, rows);
+      });
+      expect(second).toEqual({ rows: 1, inserted: 0, updated: 0 });
+    } finally {
+      release();
+      await first;
+    }
   });
 });
 
