@@ -6,17 +6,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { Db, Sql } from '../db.ts';
-import { linkMarketsBetween } from './link.ts';
+import type { Sql } from '../db.ts';
+import { MarketDays } from './link.ts';
+import { upsertMarkets } from './markets.ts';
 import { METRIC_COLUMNS } from './metrics.ts';
 import { insertRunnerMetricsFrom } from './runner-metrics.ts';
-import {
-  type Cadence,
-  formatLocation,
-  type MarketInfo,
-  readStreamFile,
-  StreamReplayer,
-} from './stream/index.ts';
+import { type Cadence, formatLocation, readStreamFile, StreamReplayer } from './stream/index.ts';
 
 export const STREAM_SOURCE = 'stream';
 
@@ -72,56 +67,12 @@ derived AS (
 runners AS (${insertRunnerMetricsFrom('inserted')} RETURNING 1)
 SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM runners)::int AS runner_rows`;
 
-const UPSERT_MARKET = `
-WITH m AS (SELECT $1::text::jsonb AS j),
-market AS (
-  INSERT INTO betfair_markets AS b (market_id, event_type_id, event_id, event_name, venue, country_code, timezone,
-    market_time, market_type, market_name, betting_type, number_of_winners, status, bsp_reconciled, settled_time,
-    updated_at)
-  SELECT j ->> 'marketId', j ->> 'eventTypeId', j ->> 'eventId', j ->> 'eventName', j ->> 'venue',
-    j ->> 'countryCode', j ->> 'timezone', (j ->> 'marketTime')::timestamptz, j ->> 'marketType', j ->> 'name',
-    j ->> 'bettingType', (j ->> 'numberOfWinners')::integer, j ->> 'status', (j ->> 'bspReconciled')::boolean,
-    (j ->> 'settledTime')::timestamptz, now()
-  FROM m
-  ON CONFLICT (market_id) DO UPDATE SET event_type_id = excluded.event_type_id, event_id = excluded.event_id,
-    event_name = excluded.event_name, venue = excluded.venue, country_code = excluded.country_code,
-    timezone = excluded.timezone, market_time = excluded.market_time, market_type = excluded.market_type,
-    market_name = excluded.market_name, betting_type = excluded.betting_type,
-    number_of_winners = excluded.number_of_winners, status = excluded.status,
-    bsp_reconciled = excluded.bsp_reconciled, settled_time = excluded.settled_time, updated_at = now()
-  WHERE (b.status, b.bsp_reconciled, b.settled_time, b.market_time, b.venue, b.market_name)
-    IS DISTINCT FROM (excluded.status, excluded.bsp_reconciled, excluded.settled_time, excluded.market_time,
-                      excluded.venue, excluded.market_name)
-)
-INSERT INTO market_runners AS r (market_id, selection_id, name, sort_priority, status, removal_date,
-  adjustment_factor, bsp, updated_at)
-SELECT j ->> 'marketId', (x ->> 'selectionId')::bigint, x ->> 'name', (x ->> 'sortPriority')::integer,
-  x ->> 'status', (x ->> 'removalDate')::timestamptz, (x ->> 'adjustmentFactor')::double precision,
-  (x ->> 'bsp')::double precision, now()
-FROM m CROSS JOIN LATERAL jsonb_array_elements(j -> 'runners') x
-ON CONFLICT (market_id, selection_id) DO UPDATE SET name = coalesce(excluded.name, r.name),
-  sort_priority = coalesce(excluded.sort_priority, r.sort_priority), status = excluded.status,
-  removal_date = excluded.removal_date, adjustment_factor = excluded.adjustment_factor,
-  bsp = coalesce(excluded.bsp, r.bsp), updated_at = now()
-WHERE (r.name, r.sort_priority, r.status, r.removal_date, r.adjustment_factor, r.bsp)
-  IS DISTINCT FROM (coalesce(excluded.name, r.name), coalesce(excluded.sort_priority, r.sort_priority),
-                    excluded.status, excluded.removal_date, excluded.adjustment_factor,
-                    coalesce(excluded.bsp, r.bsp))`;
-
 /** sha256 of the file's bytes, as stored in betfair_stream_files. */
 export async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
-
-/** Upserts one market and its runners from its last marketDefinition. */
-export async function storeMarketInfo(db: Db, market: MarketInfo): Promise<void> {
-  await db.unsafe(UPSERT_MARKET, [JSON.stringify(market)]);
-}
-
-const ukDay = (iso: string) =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date(iso));
 
 /** Imports one stream file (see the file comment). Throws, naming the file, when it cannot be read whole. */
 export async function importStreamFile(
@@ -145,8 +96,7 @@ export async function importStreamFile(
   const [seen] = await sql`select 1 from betfair_stream_files where sha256 = ${sha256}`;
   if (seen) return { ...counts, alreadyImported: true };
 
-  let firstDay: string | undefined;
-  let lastDay: string | undefined;
+  const days = new MarketDays();
   await sql.begin(async (tx) => {
     const replayer = new StreamReplayer({ cadence: options.cadence, marketTypes: options.marketTypes });
     let batch: string[] = [];
@@ -181,13 +131,8 @@ export async function importStreamFile(
           // Its snapshots first: the market row is written after them, like a checkpoint.
           await flush(true);
           counts.markets++;
-          await storeMarketInfo(tx, event.market);
-          const t = event.market.marketTime;
-          if (t && !Number.isNaN(Date.parse(t))) {
-            const day = ukDay(t);
-            if (firstDay === undefined || day < firstDay) firstDay = day;
-            if (lastDay === undefined || day > lastDay) lastDay = day;
-          }
+          await upsertMarkets(tx, [event.market]);
+          days.add(event.market.marketTime);
         } else {
           counts.badLines++;
           warn(`${formatLocation(event)}: ${event.reason}`);
@@ -205,6 +150,6 @@ export async function importStreamFile(
       values (${sha256}, ${path}, ${info.size}, ${counts.markets}, ${counts.inserted})
       on conflict (sha256) do nothing`;
   });
-  if (firstDay && lastDay) counts.linked = await linkMarketsBetween(sql, firstDay, lastDay);
+  counts.linked = await days.link(sql);
   return counts;
 }
