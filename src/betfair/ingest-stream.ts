@@ -9,9 +9,14 @@ import { stat } from 'node:fs/promises';
 import type { Sql } from '../db.ts';
 import { MarketDays } from './link.ts';
 import { upsertMarkets } from './markets.ts';
-import { METRIC_COLUMNS } from './metrics.ts';
-import { insertRunnerMetricsFrom } from './runner-metrics.ts';
-import { type Cadence, formatLocation, readStreamFile, StreamReplayer } from './stream/index.ts';
+import { insertSnapshotBatch, type SnapshotDerivation } from './snapshots.ts';
+import {
+  type Cadence,
+  formatLocation,
+  type MarketInfo,
+  readStreamFile,
+  StreamReplayer,
+} from './stream/index.ts';
 
 export const STREAM_SOURCE = 'stream';
 
@@ -36,36 +41,8 @@ export interface StreamImportCounts {
   linked: number;
 }
 
-const metricList = METRIC_COLUMNS.join(', ');
-const metricSelect = METRIC_COLUMNS.map((c) => `m.${c}`).join(', ');
-
-// Snapshots and their derived rows in one statement. The three-role row only for markets whose catalogue
-// gave the roles (MATCH_ODDS); the per-runner rows for every market, from the same per-runner function.
-const INSERT_SNAPSHOTS = `
-WITH input AS (
-  SELECT (x ->> 'snapshot_at')::timestamptz AS snapshot_at, x -> 'raw' AS raw
-  FROM jsonb_array_elements($1::text::jsonb) x
-),
-inserted AS (
-  INSERT INTO market_book_snapshots (market_id, snapshot_at, raw_payload, status, inplay, total_matched, source)
-  SELECT raw ->> 'marketId', snapshot_at, raw, raw ->> 'status',
-         CASE jsonb_typeof(raw -> 'inplay') WHEN 'boolean' THEN (raw -> 'inplay')::boolean END,
-         ladder_finite(raw -> 'totalMatched'), '${STREAM_SOURCE}'
-  FROM input
-  ON CONFLICT (market_id, snapshot_at) DO NOTHING
-  RETURNING snapshot_id, market_id, snapshot_at, raw_payload, status
-),
-derived AS (
-  INSERT INTO market_derived_metrics (snapshot_id, market_id, snapshot_at, status, ${metricList})
-  SELECT i.snapshot_id, i.market_id, i.snapshot_at, i.status, ${metricSelect}
-  FROM inserted i
-  JOIN market_event_metadata e ON e.market_id = i.market_id
-  CROSS JOIN LATERAL derive_ladder_metrics(i.raw_payload, e.home_selection_id, e.away_selection_id,
-                                           e.draw_selection_id) m
-  ON CONFLICT (snapshot_id) DO NOTHING
-),
-runners AS (${insertRunnerMetricsFrom('inserted')} RETURNING 1)
-SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM runners)::int AS runner_rows`;
+// Three-role rows only for markets with a catalogue row; per-runner rows for every market (snapshots.ts says why).
+const STREAM_DERIVATION: SnapshotDerivation = { roles: 'known-roles', runnerMetrics: true };
 
 /** sha256 of the file's bytes, as stored in betfair_stream_files. */
 export async function fileSha256(path: string): Promise<string> {
@@ -99,25 +76,30 @@ export async function importStreamFile(
   const days = new MarketDays();
   await sql.begin(async (tx) => {
     const replayer = new StreamReplayer({ cadence: options.cadence, marketTypes: options.marketTypes });
-    let batch: string[] = [];
-    // One batch in flight while the next is read and replayed: the database and the decoding overlap,
-    // and memory stays bounded at two batches.
-    let inFlight: Promise<void> = Promise.resolve();
-    const send = (text: string) =>
-      tx.unsafe<{ inserted: number; runner_rows: number }[]>(INSERT_SNAPSHOTS, [text]).then(([row]) => {
-        counts.inserted += row?.inserted ?? 0;
-        counts.runnerRows += row?.runner_rows ?? 0;
-      });
-    const flush = async (wait = false) => {
-      if (batch.length > 0) {
-        const text = `[${batch.join(',')}]`;
-        batch = [];
-        await inFlight;
-        inFlight = send(text);
-        // A rejection is seen by the next await; keep Node from reporting it as unhandled meanwhile.
-        inFlight.catch(() => {});
-      }
-      if (wait) await inFlight;
+    let books: string[] = [];
+    let markets: MarketInfo[] = [];
+    // One batch in flight while the next is read and replayed: the database and the decoding overlap, and
+    // memory stays bounded at two batches. A batch spans markets; a market ending adds its row to the batch
+    // instead of waiting for its snapshots (one transaction: the order of the statements is not seen).
+    let inFlight: Promise<unknown> = Promise.resolve();
+    const flush = async () => {
+      if (books.length === 0 && markets.length === 0) return;
+      const text = books.length > 0 ? `[${books.join(',')}]` : undefined;
+      const ended = markets;
+      books = [];
+      markets = [];
+      await inFlight;
+      // Both statements are sent at once (pipelined on the transaction's connection).
+      inFlight = Promise.all([
+        text &&
+          insertSnapshotBatch(tx, text, STREAM_SOURCE, STREAM_DERIVATION).then((row) => {
+            counts.inserted += row.inserted;
+            counts.runnerRows += row.runnerRows;
+          }),
+        ended.length > 0 && upsertMarkets(tx, ended),
+      ]);
+      // A rejection is seen by the next await; keep Node from reporting it as unhandled meanwhile.
+      inFlight.catch(() => {});
     };
     const handle = async (events: ReturnType<StreamReplayer['push']>) => {
       for (const event of events) {
@@ -125,14 +107,13 @@ export async function importStreamFile(
           const s = event.snapshot;
           counts.snapshots++;
           const at = new Date(s.publishTime).toISOString();
-          batch.push(`{"snapshot_at":"${at}","raw":${JSON.stringify(s.book)}}`);
-          if (batch.length >= batchSize) await flush();
+          books.push(`{"snapshot_at":"${at}","raw":${JSON.stringify(s.book)}}`);
+          if (books.length >= batchSize) await flush();
         } else if (event.kind === 'market') {
-          // Its snapshots first: the market row is written after them, like a checkpoint.
-          await flush(true);
           counts.markets++;
-          await upsertMarkets(tx, [event.market]);
+          markets.push(event.market);
           days.add(event.market.marketTime);
+          if (markets.length >= batchSize) await flush();
         } else {
           counts.badLines++;
           warn(`${formatLocation(event)}: ${event.reason}`);
@@ -144,7 +125,8 @@ export async function importStreamFile(
       await handle(replayer.push(record));
     }
     await handle(replayer.end());
-    await flush(true);
+    await flush();
+    await inFlight;
     await tx`
       insert into betfair_stream_files (sha256, path, bytes, markets, snapshots)
       values (${sha256}, ${path}, ${info.size}, ${counts.markets}, ${counts.inserted})
