@@ -182,7 +182,7 @@ const SOCCER = '1';
  */
 function marketInfoOf(m: Catalogue): MarketInfo {
   const given = <T>(v: T | null | undefined): T | undefined => v ?? undefined;
-  const info: MarketInfo = {
+  return {
     marketId: m.marketId,
     eventTypeId: given(m.eventType?.id),
     eventId: given(m.event?.id),
@@ -203,7 +203,6 @@ function marketInfoOf(m: Catalogue): MarketInfo {
       }),
     ),
   };
-  return info;
 }
 
 export interface CatalogueCounts {
