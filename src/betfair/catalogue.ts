@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { Db } from '../db.ts';
 import { readJsonRecords } from './json-records.ts';
+import { MarketDays } from './link.ts';
 import type { Warn } from './market-books.ts';
+import { upsertMarkets } from './markets.ts';
+import type { MarketInfo, MarketRunnerInfo } from './stream/index.ts';
 
 const id = z.union([z.number(), z.string().regex(/^\d+$/)]).transform((v) => Number(v));
 const text = z.string().optional().nullable();
@@ -10,6 +13,7 @@ const runnerSchema = z.looseObject({
   selectionId: id,
   runnerName: text,
   sortPriority: z.coerce.number().int(),
+  handicap: z.number().optional().nullable(),
 });
 
 const catalogueSchema = z.looseObject({
@@ -18,11 +22,25 @@ const catalogueSchema = z.looseObject({
   marketStartTime: text,
   runners: z.array(runnerSchema).optional(),
   event: z
-    .looseObject({ id: text, name: text, countryCode: text, openDate: text, timezone: text })
+    .looseObject({ id: text, name: text, countryCode: text, openDate: text, timezone: text, venue: text })
     .optional()
     .nullable(),
   competition: z.looseObject({ id: text, name: text }).optional().nullable(),
+  eventType: z.looseObject({ id: text, name: text }).optional().nullable(),
+  description: z.looseObject({ marketType: text, bettingType: text, marketTime: text }).optional().nullable(),
 });
+
+type Catalogue = z.infer<typeof catalogueSchema>;
+
+function parseCatalogue(value: unknown, warn: Warn): Catalogue | undefined {
+  const parsed = catalogueSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  warn(
+    `not a MarketCatalogue (${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}): skipped`,
+  );
+  return undefined;
+}
 
 /** A market_event_metadata row (snake_case keys, as jsonb_to_recordset reads them). */
 export interface MetadataRow {
@@ -53,15 +71,11 @@ const norm = (s: string | null | undefined) => (s ?? '').trim().toLowerCase().re
  * Betfair's spellings differ slightly between the two.
  */
 export function catalogueToRow(value: unknown, warn: Warn): MetadataRow | undefined {
-  const parsed = catalogueSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    warn(
-      `not a MarketCatalogue (${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}): skipped`,
-    );
-    return undefined;
-  }
-  const m = parsed.data;
+  const m = parseCatalogue(value, warn);
+  return m && rolesOf(m, warn);
+}
+
+function rolesOf(m: Catalogue, warn: Warn): MetadataRow | undefined {
   const runners = m.runners ?? [];
   const base = runners.length > 0 && Math.min(...runners.map((r) => r.sortPriority)) === 0 ? 0 : 1;
   const byPriority = (p: number) => runners.filter((r) => r.sortPriority === base + p);
@@ -158,29 +172,99 @@ export async function upsertMetadata(db: Db, rows: readonly MetadataRow[]) {
   return { inserted, updated: result.length - inserted };
 }
 
-export interface CatalogueCounts {
-  received: number;
-  inserted: number;
-  updated: number;
-  skipped: number;
+/** Soccer: the only event type whose markets can have home/away/draw. */
+const SOCCER = '1';
+
+/**
+ * The market and its runners as betfair_markets and market_runners take them (the shape a stream file's
+ * marketDefinition is brought to). Only what the catalogue gives: no status, BSP, removal or adjustment
+ * factor, so an upsert keeps what a stream file stored (src/betfair/markets.ts).
+ */
+function marketInfoOf(m: Catalogue): MarketInfo {
+  const given = <T>(v: T | null | undefined): T | undefined => v ?? undefined;
+  return {
+    marketId: m.marketId,
+    eventTypeId: given(m.eventType?.id),
+    eventId: given(m.event?.id),
+    eventName: given(m.event?.name),
+    venue: given(m.event?.venue),
+    countryCode: given(m.event?.countryCode),
+    timezone: given(m.event?.timezone),
+    marketTime: given(m.marketStartTime ?? m.description?.marketTime),
+    marketType: given(m.description?.marketType),
+    name: given(m.marketName),
+    bettingType: given(m.description?.bettingType),
+    runners: (m.runners ?? []).map(
+      (r): MarketRunnerInfo => ({
+        selectionId: r.selectionId,
+        handicap: r.handicap ?? 0,
+        name: given(r.runnerName),
+        sortPriority: r.sortPriority,
+      }),
+    ),
+  };
 }
 
+export interface CatalogueCounts {
+  received: number;
+  /** betfair_markets and market_runners rows inserted or changed. */
+  markets: number;
+  runners: number;
+  /** market_event_metadata rows (home/away/draw) inserted and updated. */
+  roles_inserted: number;
+  roles_updated: number;
+  /** Records that are not a MarketCatalogue: nothing stored. */
+  skipped: number;
+  /** Horse-racing markets of the file's days linked to their races (betfair_link_markets). */
+  linked: number;
+}
+
+/**
+ * Every market of a listMarketCatalogue file into betfair_markets and market_runners, and, for soccer
+ * markets (or markets whose event type is not given), its home/away/draw into market_event_metadata.
+ * Batches of 1,000 markets, one statement per table each; then the horse-racing markets of the file's days
+ * are linked to their races, as after a stream file.
+ */
 export async function importCatalogueFile(db: Db, path: string, warn: Warn): Promise<CatalogueCounts> {
-  const counts: CatalogueCounts = { received: 0, inserted: 0, updated: 0, skipped: 0 };
-  let batch: MetadataRow[] = [];
+  const counts: CatalogueCounts = {
+    received: 0,
+    markets: 0,
+    runners: 0,
+    roles_inserted: 0,
+    roles_updated: 0,
+    skipped: 0,
+    linked: 0,
+  };
+  const days = new MarketDays();
+  let markets: MarketInfo[] = [];
+  let roles: MetadataRow[] = [];
   const flush = async () => {
-    const r = await upsertMetadata(db, batch);
-    counts.inserted += r.inserted;
-    counts.updated += r.updated;
-    batch = [];
+    const m = await upsertMarkets(db, markets);
+    counts.markets += m.markets;
+    counts.runners += m.runners;
+    const r = await upsertMetadata(db, roles);
+    counts.roles_inserted += r.inserted;
+    counts.roles_updated += r.updated;
+    markets = [];
+    roles = [];
   };
   for await (const record of readJsonRecords(path)) {
     counts.received++;
-    const row = catalogueToRow(record.value, (message) => warn(`${path}:${record.line}: ${message}`));
-    if (!row) counts.skipped++;
-    else batch.push(row);
-    if (batch.length >= 1000) await flush();
+    const at: Warn = (message) => warn(`${path}:${record.line}: ${message}`);
+    const m = parseCatalogue(record.value, at);
+    if (!m) {
+      counts.skipped++;
+      continue;
+    }
+    const info = marketInfoOf(m);
+    markets.push(info);
+    days.add(info.marketTime);
+    const eventType = m.eventType?.id;
+    const row = eventType && eventType !== SOCCER ? undefined : rolesOf(m, at);
+    if (row) roles.push(row);
+    if (markets.length >= 1000) await flush();
   }
   await flush();
+  counts.linked = await days.link(db);
   return counts;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Sql } from '../db.ts';
 import { readJsonRecords } from './json-records.ts';
-import { METRIC_COLUMNS } from './metrics.ts';
+import { insertSnapshotBatch, type SnapshotDerivation } from './snapshots.ts';
 
 /**
  * Snapshot time rule, first match wins, per book:
@@ -95,43 +95,10 @@ export function addCounts(a: IngestCounts, b: IngestCounts): IngestCounts {
   };
 }
 
-const metricList = METRIC_COLUMNS.join(', ');
-const metricSelect = METRIC_COLUMNS.map((c) => `m.${c}`).join(', ');
+const REST_DERIVATION: SnapshotDerivation = { roles: 'every', runnerMetrics: false };
 
-// One statement per batch, so the snapshot and its derived row commit together (the earlier system
-// committed them separately and left orphans). Duplicates are skipped by ON CONFLICT DO NOTHING and
-// get no derived row from this statement. Column values are read from the stored payload itself.
-const INSERT_BATCH = `
-WITH input AS (
-  SELECT (x ->> 'snapshot_at')::timestamptz AS snapshot_at, x ->> 'source' AS source, x -> 'raw' AS raw
-  FROM jsonb_array_elements($1::text::jsonb) x
-),
-inserted AS (
-  INSERT INTO market_book_snapshots (market_id, snapshot_at, raw_payload, status, inplay, total_matched, source)
-  SELECT raw ->> 'marketId', snapshot_at, raw, raw ->> 'status',
-         CASE jsonb_typeof(raw -> 'inplay') WHEN 'boolean' THEN (raw -> 'inplay')::boolean END,
-         ladder_finite(raw -> 'totalMatched'), source
-  FROM input
-  ON CONFLICT (market_id, snapshot_at) DO NOTHING
-  RETURNING snapshot_id, market_id, snapshot_at, raw_payload, status
-),
-derived AS (
-  INSERT INTO market_derived_metrics (snapshot_id, market_id, snapshot_at, status, ${metricList})
-  SELECT i.snapshot_id, i.market_id, i.snapshot_at, i.status, ${metricSelect}
-  FROM inserted i
-  LEFT JOIN market_event_metadata e ON e.market_id = i.market_id
-  CROSS JOIN LATERAL derive_ladder_metrics(i.raw_payload, e.home_selection_id, e.away_selection_id,
-                                           e.draw_selection_id) m
-  ON CONFLICT (snapshot_id) DO NOTHING
-  RETURNING snapshot_id
-)
-SELECT (SELECT count(*) FROM input)::int AS received,
-       (SELECT count(*) FROM inserted)::int AS inserted,
-       (SELECT count(*) FROM derived)::int AS derived`;
-
-function batchJson(books: readonly PreparedBook[], source: string): string {
-  const src = JSON.stringify(source);
-  return `[${books.map((b) => `{"snapshot_at":${JSON.stringify(b.snapshotAt)},"source":${src},"raw":${b.text}}`).join(',')}]`;
+function batchJson(books: readonly PreparedBook[]): string {
+  return `[${books.map((b) => `{"snapshot_at":${JSON.stringify(b.snapshotAt)},"raw":${b.text}}`).join(',')}]`;
 }
 
 export type Warn = (message: string) => void;
@@ -149,15 +116,12 @@ export async function insertBookBatch(
 ): Promise<IngestCounts> {
   if (books.length === 0) return emptyCounts();
   const run = async (part: readonly PreparedBook[]) => {
-    const [row] = await db.unsafe<{ received: number; inserted: number; derived: number }[]>(INSERT_BATCH, [
-      batchJson(part, source),
-    ]);
-    const inserted = row?.inserted ?? 0;
+    const row = await insertSnapshotBatch(db, batchJson(part), source, REST_DERIVATION);
     return {
       received: part.length,
-      inserted,
-      duplicates: part.length - inserted,
-      derived: row?.derived ?? 0,
+      inserted: row.inserted,
+      duplicates: part.length - row.inserted,
+      derived: row.derived,
       rejected: 0,
     };
   };
