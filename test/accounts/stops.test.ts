@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { checkAccount, checkCredentials } from '../../src/account-checks.ts';
 import { accountsOf, loadRacingApiConfig } from '../../src/config.ts';
 import { addDays, ukToday } from '../../src/racing/dates.ts';
+import { resultsWindowStart } from '../../src/simulator/index.ts';
 import { drainQueue } from '../../src/worker.ts';
 import { createTestDatabase, useTestDatabase } from '../helpers/db.ts';
 import { contentChecksums } from '../helpers/racing-tables.ts';
@@ -83,6 +84,40 @@ describe('a wrong password over 2015–2025', () => {
       expect(jobs).toEqual({ n: 4018, untouched: 4018 });
     } finally {
       process.env.RACING_API_PASSWORD = SIM_PASSWORD;
+      await clean.drop();
+    }
+  });
+});
+
+describe('a standard plan without the historical add-on, over 2015–2025', () => {
+  test('at most 3 calls to dates older than 12 months, those not_in_plan, the dates inside the last 12 months done', async () => {
+    const clean = await createTestDatabase();
+    try {
+      env.sim.setPlan('standard');
+      env.sim.resetStats();
+      const windowStart = resultsWindowStart(ukToday());
+      await addJob(clean.sql, 'backfill_dates', {
+        ...RANGE,
+        start_date: '2015-01-01',
+        end_date: '2025-12-31',
+      });
+      await Promise.all([drain(clean.url), drain(clean.url)]);
+      const [old] = await clean.sql<{ n: number }[]>`
+        select count(*)::int as n from api_requests
+        where substring(query from 'start_date=([0-9-]{10})') < ${windowStart}`;
+      expect(old?.n).toBeLessThanOrEqual(3);
+      const [want] = await clean.sql<{ recent: number; old: number }[]>`
+        select count(*) filter (where d >= ${windowStart}::date)::int as recent,
+               count(*) filter (where d < ${windowStart}::date)::int as old
+        from generate_series('2015-01-01'::date, '2025-12-31'::date, interval '1 day') d`;
+      const expected = [
+        { status: 'done', n: want?.recent ?? 0 },
+        { status: 'not_in_plan', n: want?.old ?? 0 },
+      ].filter((s) => s.n > 0);
+      expect(await statuses(clean.url)).toEqual(expected);
+      expect(await queuedJobs(clean.sql)).toEqual([]);
+    } finally {
+      env.sim.setPlan('pro-historical');
       await clean.drop();
     }
   });
