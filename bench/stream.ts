@@ -25,7 +25,7 @@ import type { Command } from 'commander';
 import tarStream from 'tar-stream';
 import unbzip2 from 'unbzip2-stream';
 import { archiveMemberName, generateWinMarket, writeStreamTar } from '../src/betfair/stream/index.ts';
-import type { Sql } from '../src/db.ts';
+import { connect, type Sql } from '../src/db.ts';
 import { type Benchmark, positiveInt } from './lib/benchmark.ts';
 import { createBenchDatabase } from './lib/db.ts';
 import {
@@ -116,18 +116,34 @@ function importInChild(url: string, path: string, every?: string) {
   };
 }
 
-/** Baseline 2: the rows the import produced, copied out of `from`, then COPY'd into the same (empty) tables of `to`. */
-async function copyProduced(from: Sql, to: Sql): Promise<{ ms: number; rows: number }> {
-  const data: { table: string; chunks: Buffer[] }[] = [];
-  let rows = 0;
-  for (const table of TABLES) {
+/**
+ * The rows of `table` in COPY text form. A client of its own per table: a postgres.js connection that served
+ * `copy ... to stdout` can be left busy and hang the next query sent to it (porsager/postgres #499, #917).
+ */
+async function copyOut(url: string, table: string): Promise<Buffer[]> {
+  const client = connect(url, { max: 1 });
+  try {
     const chunks: Buffer[] = [];
-    for await (const chunk of await from.unsafe(`copy ${table} to stdout`).readable())
+    for await (const chunk of await client.unsafe(`copy ${table} to stdout`).readable())
       chunks.push(chunk as Buffer);
-    data.push({ table, chunks });
-    const [n] = await from.unsafe<{ n: number }[]>(`select count(*)::int as n from ${table}`);
-    rows += n?.n ?? 0;
+    return chunks;
+  } finally {
+    await client.end({ timeout: 1 });
   }
+}
+
+/** Rows in COPY text data: one line each (a newline inside a value is written as \\n). */
+function copyRows(chunks: readonly Buffer[]): number {
+  let rows = 0;
+  for (const chunk of chunks) for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) rows++;
+  return rows;
+}
+
+/** Baseline 2: the rows the import produced, copied out of `fromUrl`, then COPY'd into the same (empty) tables of `to`. */
+async function copyProduced(fromUrl: string, to: Sql): Promise<{ ms: number; rows: number }> {
+  const data: { table: string; chunks: Buffer[] }[] = [];
+  for (const table of TABLES) data.push({ table, chunks: await copyOut(fromUrl, table) });
+  const rows = data.reduce((n, d) => n + copyRows(d.chunks), 0);
   let ms = 0;
   await to.begin(async (tx) => {
     const started = performance.now();
@@ -154,7 +170,7 @@ async function measureRound(path: string, every: string | undefined, round: numb
   try {
     const decomp = await decompressOnly(path);
     const kit = importInChild(imported.url, path, every);
-    const copy = await copyProduced(imported.sql, copied.sql);
+    const copy = await copyProduced(imported.url, copied.sql);
     return { decomp, kit, copy };
   } finally {
     await imported.drop();

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { setImmediate } from 'node:timers/promises';
 import type { Sql } from '../db.ts';
 import { MarketDays } from './link.ts';
 import { upsertMarkets } from './markets.ts';
@@ -129,7 +130,17 @@ export async function importStreamFile(
         }
       }
     };
+    // Decoding runs in microtasks, which never let Node's event loop reach its I/O phase: a statement's
+    // megabyte went out only as far as the socket took it at once, and its result was read only when the
+    // file's next chunk was, so the database sat waiting for the client for a quarter of the import (~28% of
+    // pg_stat_activity samples in ClientRead). A turn of the loop every millisecond keeps both moving:
+    // 10x bench archive 5.6 s -> 4.1 s, ClientRead 4% of the samples.
+    let turn = performance.now();
     for await (const record of readStreamFile(path)) {
+      if (performance.now() - turn >= 1) {
+        await setImmediate();
+        turn = performance.now();
+      }
       if (record.kind === 'message') counts.messages++;
       await handle(replayer.push(record));
     }
