@@ -9,6 +9,7 @@ import { connect, type Sql } from '../../src/db.ts';
 import { drainQueue } from '../../src/worker.ts';
 import { buildL1Scenario } from '../helpers/ladder.ts';
 import { pollUntil } from '../helpers/poll.ts';
+import { type ContentSpec, contentChecksums as checksums, RACING_CONTENT } from '../helpers/racing-tables.ts';
 import { addJob } from '../helpers/racing-worker.ts';
 
 const WORKER_CLI = fileURLToPath(new URL('../../src/cli/worker.ts', import.meta.url));
@@ -24,18 +25,8 @@ export const testConnection = (url: string) =>
   connect(url, { max: 2, connection: { application_name: TEST_APPLICATION, TimeZone: 'UTC' } });
 
 /** Table contents without what legitimately differs between two runs (ids, write times, attempt counters). */
-const CONTENT: Array<[table: string, order: string, drop: string[]]> = [
-  ['ra_courses', 'id', []],
-  ['ra_jockeys', 'id', []],
-  ['ra_trainers', 'id', []],
-  ['ra_owners', 'id', []],
-  ['ra_bookmakers', 'name', []],
-  ['ra_horses', 'id', ['enriched_at']],
-  ['ra_horse_pedigree', 'horse_id', []],
-  ['ra_mst_races', 'id', ['racecard_fetched_at', 'result_fetched_at']],
-  ['ra_mst_runners', 'race_id, horse_id', ['id']],
-  ['raw_responses', 'endpoint, request_key', ['id', 'fetched_at']],
-  ['fetch_state', 'source, date', ['attempts', 'queued_at', 'finished_at', 'http_status', 'last_error']],
+const CONTENT: ContentSpec[] = [
+  ...RACING_CONTENT,
   // snapshot_at: the scenario dates its newest snapshots from now().
   ['market_derived_metrics', 'snapshot_id', ['derived_at', 'snapshot_at']],
   [
@@ -45,19 +36,7 @@ const CONTENT: Array<[table: string, order: string, drop: string[]]> = [
   ],
 ];
 
-export async function contentChecksums(sql: Sql): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const [table, order, drop] of CONTENT) {
-    const strip = ['created_at', 'updated_at', ...drop].map((c) => `'${c}'`).join(', ');
-    const [row] = await sql.unsafe<{ md5: string; n: number }[]>(
-      `select md5(coalesce(string_agg((to_jsonb(t) - array[${strip}])::text, E'\\n' order by ${order}), '')) as md5,
-              count(*)::int as n
-       from ${table} t`,
-    );
-    out[table] = `${row?.n} rows, md5 ${row?.md5}`;
-  }
-  return out;
-}
+export const contentChecksums = (sql: Sql) => checksums(sql, CONTENT);
 
 /** The ladder snapshots and both jobs, queued as a user would. */
 export async function prepare(sql: Sql): Promise<void> {

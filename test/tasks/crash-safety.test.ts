@@ -6,6 +6,7 @@ import type { Sql } from '../../src/db.ts';
 import { drainQueue } from '../../src/worker.ts';
 import { createTestDatabase, useTestDatabase } from '../helpers/db.ts';
 import { pollUntil } from '../helpers/poll.ts';
+import { type ContentSpec, contentChecksums as checksums, RACING_CONTENT } from '../helpers/racing-tables.ts';
 import { addJob, queuedJobs, useSimulator } from '../helpers/racing-worker.ts';
 
 const WORKER_CLI = fileURLToPath(new URL('../../src/cli/worker.ts', import.meta.url));
@@ -32,39 +33,13 @@ afterAll(async () => {
   await reference?.drop();
 });
 
-/**
- * Table contents without what legitimately differs between two runs: surrogate ids, timestamps of when
- * rows were written, attempt counters. Everything the API said must be identical.
- */
-const CONTENT: Array<[table: string, order: string, drop: string[]]> = [
-  ['ra_courses', 'id', []],
-  ['ra_jockeys', 'id', []],
-  ['ra_trainers', 'id', []],
-  ['ra_owners', 'id', []],
-  ['ra_bookmakers', 'name', []],
-  ['ra_horses', 'id', ['enriched_at']],
-  ['ra_horse_pedigree', 'horse_id', []],
-  ['ra_mst_races', 'id', ['racecard_fetched_at', 'result_fetched_at']],
-  ['ra_mst_runners', 'race_id, horse_id', ['id']],
+/** Table contents without what legitimately differs between two runs: the racing tables and the odds. */
+const CONTENT: ContentSpec[] = [
+  ...RACING_CONTENT,
   ['ra_runner_odds', 'race_id, horse_id, bookmaker', []],
   ['ra_runner_odds_history', 'race_id, horse_id, bookmaker, changed_at', []],
-  ['raw_responses', 'endpoint, request_key', ['id', 'fetched_at']],
-  ['fetch_state', 'source, date', ['attempts', 'queued_at', 'finished_at', 'http_status', 'last_error']],
 ];
-
-async function contentChecksums(sql: Sql): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const [table, order, drop] of CONTENT) {
-    const strip = ['created_at', 'updated_at', ...drop].map((c) => `'${c}'`).join(', ');
-    const [row] = await sql.unsafe<{ md5: string; n: number }[]>(
-      `select md5(coalesce(string_agg((to_jsonb(t) - array[${strip}])::text, E'\\n' order by ${order}), '')) as md5,
-              count(*)::int as n
-       from ${table} t`,
-    );
-    out[table] = `${row?.n} rows, md5 ${row?.md5}`;
-  }
-  return out;
-}
+const contentChecksums = (sql: Sql) => checksums(sql, CONTENT);
 
 async function apiRequests(sql: Sql): Promise<number> {
   const [r] = await sql<[{ n: number }]>`select count(*)::int as n from api_requests`;
