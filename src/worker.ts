@@ -11,6 +11,12 @@ export interface WorkerOptions {
   connectionString: string;
   /** Jobs run at once in this process (graphile-worker's concurrency). */
   concurrency?: number;
+  /**
+   * More jobs at once for enrich_horse only: a second runner in this process that takes nothing else (the
+   * enrichment lane). Day fetches are written at the speed of the machine and leave the API budget idle
+   * meanwhile; horse calls beside them keep it busy. 0 (default): enrich jobs wait behind the day fetches.
+   */
+  enrichConcurrency?: number;
   /** Only matters for future run_at (retries); new jobs arrive by LISTEN/NOTIFY. */
   pollIntervalMs?: number;
   /** Tests and embedding programs handle signals themselves. */
@@ -70,19 +76,22 @@ export interface FreeOptions {
   signal?: AbortSignal;
 }
 
-/** Every task bound to this runner's database (see src/racing/task-db.ts). */
-function tasksFor(connectionString: string): TaskList {
+/** The one task of the enrichment lane. */
+const ENRICH_LANE_TASKS: readonly string[] = ['enrich_horse'];
+
+/** The tasks (all, or those named) bound to this runner's database (see src/racing/task-db.ts). */
+function tasksFor(connectionString: string, only?: readonly string[]): TaskList {
   const bound: TaskList = {};
   for (const [identifier, task] of Object.entries(taskList)) {
-    if (task)
+    if (task && (!only || only.includes(identifier)))
       bound[identifier] = (payload, helpers) =>
         withTaskDatabase(connectionString, () => task(payload, helpers));
   }
   return bound;
 }
 
-function runnerOptions(o: WorkerOptions, events = o.events) {
-  const concurrency = o.concurrency ?? 1;
+function runnerOptions(o: WorkerOptions, events = o.events, lane = false) {
+  const concurrency = lane ? (o.enrichConcurrency ?? 0) : (o.concurrency ?? 1);
   return {
     connectionString: o.connectionString,
     concurrency,
@@ -90,10 +99,11 @@ function runnerOptions(o: WorkerOptions, events = o.events) {
     pollInterval: o.pollIntervalMs ?? 1000,
     noHandleSignals: o.noHandleSignals ?? false,
     logger: o.logger ?? quietWorkerLogger,
-    taskList: tasksFor(o.connectionString),
+    taskList: tasksFor(o.connectionString, lane ? ENRICH_LANE_TASKS : undefined),
     ...(events ? { events } : {}),
     // Always explicit: without it graphile-worker would load ./crontab from the working directory by itself.
-    parsedCronItems: o.schedule ?? [],
+    // The schedule runs in the main runner only.
+    parsedCronItems: lane ? [] : (o.schedule ?? []),
     // graphile-worker does not await an unbatched job completion, so a stopped runner could leave the last
     // job's row still being deleted. Batched completions (delay 0: same tick) are flushed before the
     // pool's promise resolves: a drained queue is really empty when drainQueue returns.
@@ -101,15 +111,57 @@ function runnerOptions(o: WorkerOptions, events = o.events) {
   };
 }
 
+/** The runners of one worker (the main one, and the enrichment lane if any) as one. */
+export interface WorkerRunner {
+  /** Stops every runner (running jobs finish). */
+  stop(reason?: string): Promise<void>;
+  /** Settles when every runner has ended; rejects with the first failure. */
+  promise: Promise<void>;
+}
+
+/** Connections the tasks may use at once: one per job that can run at once. */
+const jobsAtOnce = (o: WorkerOptions) => (o.concurrency ?? 1) + (o.enrichConcurrency ?? 0);
+
+/**
+ * Starts the main runner and, with enrichConcurrency, the enrichment lane; when one ends by itself (its
+ * pool failed), the other is stopped too, so the worker ends as one.
+ */
+async function runAll(o: WorkerOptions, events = o.events, schedule = true): Promise<WorkerRunner> {
+  const runners: Runner[] = [];
+  const stopAll = (reason?: string) =>
+    // stop() refuses a runner that already ended by itself.
+    Promise.all(runners.map((r) => r.stop(reason).catch(() => {}))).then(() => {});
+  try {
+    runners.push(await run({ ...runnerOptions(o, events), ...(schedule ? {} : { parsedCronItems: [] }) }));
+    if ((o.enrichConcurrency ?? 0) > 0) runners.push(await run(runnerOptions(o, events, true)));
+  } catch (error) {
+    await stopAll();
+    await Promise.allSettled(runners.map((r) => r.promise));
+    throw error;
+  }
+  for (const r of runners)
+    r.promise
+      .then(
+        () => stopAll(),
+        () => stopAll(),
+      )
+      .catch(() => {});
+  const promise = Promise.allSettled(runners.map((r) => r.promise)).then((results) => {
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  });
+  return { stop: stopAll, promise };
+}
+
 /**
  * A long-running worker: stop it with runner.stop(), or SIGINT/SIGTERM unless noHandleSignals.
- * The tasks' shared postgres.js client (src/racing/task-db.ts) is closed when the runner ends.
+ * The tasks' shared postgres.js client (src/racing/task-db.ts) is closed when the runners end.
  */
-export async function startWorker(o: WorkerOptions): Promise<Runner> {
-  const release = holdTaskDatabase(o.connectionString, o.concurrency ?? 1);
-  let runner: Runner;
+export async function startWorker(o: WorkerOptions): Promise<WorkerRunner> {
+  const release = holdTaskDatabase(o.connectionString, jobsAtOnce(o));
+  let runner: WorkerRunner;
   try {
-    runner = await run(runnerOptions(o));
+    runner = await runAll(o);
   } catch (error) {
     await release();
     throw error;
@@ -128,14 +180,14 @@ export async function startWorker(o: WorkerOptions): Promise<Runner> {
  * not due, as in runOnce; jobs locked by other processes are theirs).
  */
 export async function drainQueue(o: WorkerOptions): Promise<void> {
-  const release = holdTaskDatabase(o.connectionString, o.concurrency ?? 1);
+  const release = holdTaskDatabase(o.connectionString, jobsAtOnce(o));
   const sql = connect(o.connectionString, { max: 1 });
   // Listened to before run() starts the workers: their first events come at once.
   const events: WorkerEvents = o.events ?? new EventEmitter();
   const pools = trackPools(events);
   const watch = watchUntilDrained(events, sql, Object.keys(taskList));
   try {
-    const runner = await run({ ...runnerOptions(o, events), parsedCronItems: [] });
+    const runner = await runAll(o, events, false);
     let ended = false;
     try {
       watch.start();

@@ -10,11 +10,11 @@ import { drainQueue } from '../worker.ts';
 import { startWorkerProcess } from '../worker-process.ts';
 import { runCommand } from './run.ts';
 
-function positiveInt(name: string, max: number) {
+function wholeNumber(name: string, min: number, max: number) {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max)
-      throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
     return n;
   };
 }
@@ -30,16 +30,29 @@ const program = new Command('worker')
   )
   .option('--once', 'run every job that is due now, then exit')
   .option('--no-schedule', 'do not run the daily schedule (the crontab file); --once never runs it')
-  .option('--concurrency <n>', 'jobs run at once in this process', positiveInt('--concurrency', 64), 1)
+  .option('--concurrency <n>', 'jobs run at once in this process', wholeNumber('--concurrency', 1, 64), 1)
+  .option(
+    '--enrich-concurrency <n>',
+    'more jobs at once for enrich_horse only (the enrichment lane): horse calls keep the API budget busy ' +
+      'while day fetches are written; 0 = enrichment waits behind the day fetches',
+    wholeNumber('--enrich-concurrency', 0, 64),
+    0,
+  )
   .option(
     '--poll-interval <ms>',
     'how often to look for jobs due later (retries); new jobs start at once via LISTEN/NOTIFY',
-    positiveInt('--poll-interval', 3_600_000),
+    wholeNumber('--poll-interval', 1, 3_600_000),
     1000,
   )
   .parse();
 
-const opts = program.opts<{ once?: boolean; schedule: boolean; concurrency: number; pollInterval: number }>();
+const opts = program.opts<{
+  once?: boolean;
+  schedule: boolean;
+  concurrency: number;
+  enrichConcurrency: number;
+  pollInterval: number;
+}>();
 
 // Job lines (from the tasks' helpers.logger) plus graphile-worker's warnings and errors. Messages never hold
 // credentials: the API client and the tasks keep them out of every error text.
@@ -99,6 +112,7 @@ runCommand(async () => {
   const o = {
     connectionString: url,
     concurrency: opts.concurrency,
+    enrichConcurrency: opts.enrichConcurrency,
     pollIntervalMs: opts.pollInterval,
     noHandleSignals: true,
     logger,
@@ -119,7 +133,8 @@ runCommand(async () => {
   // Exits 1 after a connection lost under a job, for a supervisor to restart it: see src/worker-process.ts.
   const worker = await startWorkerProcess({ ...o, schedule });
   console.log(
-    `worker running on ${describeTarget(url)} (concurrency ${opts.concurrency}, jobs locked as ` +
+    `worker running on ${describeTarget(url)} (concurrency ${opts.concurrency}, enrichment lane ` +
+      `${opts.enrichConcurrency}, jobs locked as ` +
       `${worker.lockOwners.join(', ')}); Ctrl-C to stop`,
   );
   console.log(

@@ -1,13 +1,14 @@
 // enrich_horse: /v1/horses/{id}/pro once per horse, ever, and only for horses no pro racecard described.
 // 'racecard' (a card carried the profile), 'enriched' and 'not_available' (404) are final; the last two are
 // written with the raw response in one transaction, so a retry after a crash either finds the status (no
-// call) or redoes the whole write. A horse whose racecard fetch is still queued waits for it (no call).
+// call) or redoes the whole write. While a racecard fetch is still queued the job waits (no call): that
+// fetch may describe the horse.
 
 import type { Sql } from '../db.ts';
 import { recordJobError } from '../job-errors.ts';
 import type { RacingApiClient } from '../racing-api/client.ts';
 import { colourCode, id, isoDate, sexCode, sexWord, splitRegionSuffix, text } from './parse.ts';
-import { deferEnrichJob, RACECARD_PENDING } from './queue.ts';
+import { deferEnrichJob, RACECARD_FETCH_QUEUED } from './queue.ts';
 import { storeRawResponses } from './raw.ts';
 import { HORSES, PEDIGREES } from './table-specs.ts';
 import { upsertRows } from './upsert.ts';
@@ -89,15 +90,15 @@ export async function enrichHorse(
   ctx: EnrichContext = {},
 ): Promise<EnrichOutcome> {
   const [existing] = await db<
-    { enrichment_status: string | null; region: string | null; racecard_pending: boolean }[]
+    { enrichment_status: string | null; region: string | null; racecard_queued: boolean }[]
   >`
-    select h.enrichment_status, h.region, ${db.unsafe(RACECARD_PENDING)} as racecard_pending
+    select h.enrichment_status, h.region, ${db.unsafe(RACECARD_FETCH_QUEUED)} as racecard_queued
     from ra_horses h where h.id = ${horseId}`;
   if (existing?.enrichment_status != null && FINAL_STATUSES.has(existing.enrichment_status)) {
     return { horseId, status: 'skipped', calls: 0 };
   }
-  if (existing?.racecard_pending) {
-    // A queued racecard fetch of a date this horse runs on will bring its profile for free.
+  if (existing?.racecard_queued) {
+    // A queued racecard fetch may bring its profile for free.
     await deferEnrichJob(db, horseId);
     return { horseId, status: 'deferred', calls: 0 };
   }

@@ -1,6 +1,8 @@
 // One date of one source: page the API into memory (no transaction open while waiting on the network),
-// then write raw pages, entities, races, runners, the fetch_state checkpoint and the enrich jobs in ONE
-// transaction. A crash before the commit leaves nothing; a re-run after it finds 'done' and makes no call.
+// write the entities many dates share (courses, people, horses), each statement committing by itself, then
+// raw pages, races, runners, odds, the fetch_state checkpoint and the enrich jobs in ONE transaction. A crash
+// before that commit leaves no part of the date (at most entity rows, written again the same by the
+// re-run); a re-run after it finds 'done' and makes no call.
 //
 // Outcomes: 'done' (rows + checkpoint; a 404 for the date is an empty day), 'failed' (invalid response or
 // terminal 4xx: recorded, not retried), 'outside_window' (racecards outside their window, rules.ts: no call),
@@ -14,8 +16,8 @@ import type { ApiResult } from '../racing-api/result.ts';
 import { racecardsPageSchema, resultsPageSchema } from '../racing-api/schemas.ts';
 import { skipCommitFlush } from '../task-db.ts';
 import { ukToday } from './dates.ts';
-import { type DaySource, loadDayRows } from './load.ts';
-import { enqueueEnrichJobs } from './queue.ts';
+import { type DaySource, loadDayEntities, loadDayRows } from './load.ts';
+import { enqueueEnrichJobs, queueHeldEnrichment } from './queue.ts';
 import { type RawResponse, storeRawResponses } from './raw.ts';
 import { type DayRows, racecardRows, resultRows } from './rows.ts';
 import { inRacecardWindow, isFinal, RACECARD_WINDOW_TEXT } from './rules.ts';
@@ -133,9 +135,28 @@ export function fetchResultsDay(db: Sql, client: RacingApiClient, o: FetchDayOpt
   return fetchDay(RESULTS, db, client, o, job);
 }
 
-export function fetchRacecardsDay(db: Sql, client: RacingApiClient, o: FetchDayOptions, job?: JobInfo) {
-  if (!inRacecardWindow(o.date, o.today ?? ukToday())) return markOutsideWindow(db, o);
-  return fetchDay(RACECARDS, db, client, o, job);
+/**
+ * One racecard date. When it has ended (any outcome, or a last attempt's error) and it was the last racecard
+ * fetch queued, the enrichment held back while racecards were queued is queued (queue.ts).
+ */
+export async function fetchRacecardsDay(
+  db: Sql,
+  client: RacingApiClient,
+  o: FetchDayOptions,
+  job?: JobInfo,
+): Promise<FetchDayOutcome> {
+  let outcome: FetchDayOutcome;
+  try {
+    outcome = inRacecardWindow(o.date, o.today ?? ukToday())
+      ? await fetchDay(RACECARDS, db, client, o, job)
+      : await markOutsideWindow(db, o);
+  } catch (error) {
+    // A date failed for good no longer holds enrichment back (still pending while it will be retried).
+    if (o.enrich) await queueHeldEnrichment(db).catch(() => {});
+    throw error;
+  }
+  if (o.enrich) await queueHeldEnrichment(db);
+  return outcome;
 }
 
 /** Done for these regions and final (rules.ts isFinal: a date from today on is fetched again). */
@@ -267,6 +288,8 @@ async function writeDay(
 ): Promise<void> {
   const regions = [...o.regions];
   const horseIds = o.enrich ? [...new Set(rows.horses.map((h) => String(h.id)))] : [];
+  // The entities many dates share first, each statement committing by itself (see load.ts).
+  await loadDayEntities(db, rows);
   await db.begin(async (tx) => {
     // Every statement is sent before any answer is awaited: postgres.js pipelines them on the
     // transaction's connection and the server runs them in this order (raw pages, entities, races,
@@ -275,7 +298,7 @@ async function writeDay(
     const [, , , , queued] = await Promise.all([
       skipCommitFlush(tx),
       storeRawResponses(tx, raws),
-      loadDayRows(tx, source, rows),
+      loadDayRows(tx, source, rows, { entities: false }),
       tx`
         insert into fetch_state as f (source, date, status, regions, pages, total, races, runners, attempts,
                                       http_status, last_error, error_path, finished_at)

@@ -8,9 +8,10 @@
 // racecards inside the window (racecard-only fields for past dates, cards only for today and the week ahead).
 // A pair counts as done (skipped unless force) only when its fetch_state is 'done' for the same regions and
 // its date is before today: today's and future days still change, so queueing them again re-fetches them.
+// Racecard dates run before results dates (priorities, queue.ts): enrichment waits for the racecards.
 
 import type { Db } from '../db.ts';
-import { DAY_PRIORITY, FETCH_MAX_ATTEMPTS, TASK } from './queue.ts';
+import { FETCH_MAX_ATTEMPTS, RACECARDS_DAY_PRIORITY, RESULTS_DAY_PRIORITY, TASK } from './queue.ts';
 import { racecardWindow } from './rules.ts';
 
 export type BackfillSource = 'auto' | 'results' | 'racecards' | 'both';
@@ -84,7 +85,9 @@ export async function queueBackfill(db: Db, p: BackfillPlan): Promise<BackfillQu
             json_build_object('date', to_char(t.date, 'YYYY-MM-DD'), 'regions', params.regions,
                               'enrich', params.enrich, 'force', params.force),
             null::text, null::timestamptz, ${FETCH_MAX_ATTEMPTS}::smallint,
-            t.source || ':' || to_char(t.date, 'YYYY-MM-DD'), ${DAY_PRIORITY}::int, null::text[]
+            t.source || ':' || to_char(t.date, 'YYYY-MM-DD'),
+            case t.source when 'results' then ${RESULTS_DAY_PRIORITY}::int else ${RACECARDS_DAY_PRIORITY}::int end,
+            null::text[]
           )::graphile_worker.job_spec
           from todo t, params order by t.date, t.source
         ),

@@ -7,6 +7,7 @@ export const TASK = {
   fetchResultsDay: 'fetch_results_day',
   fetchRacecardsDay: 'fetch_racecards_day',
   enrichHorse: 'enrich_horse',
+  enrichNewHorses: 'enrich_new_horses',
 } as const;
 
 /**
@@ -15,28 +16,33 @@ export const TASK = {
  */
 export const FETCH_MAX_ATTEMPTS = 8;
 export const ENRICH_MAX_ATTEMPTS = 8;
-/** Lower runs first: day pages before enrichment, so complete days land early in a long backfill. */
-export const DAY_PRIORITY = 0;
+/**
+ * Job priorities, lower first. Racecard dates run first: once none is queued, every horse a pro racecard of
+ * the queued range describes has its profile, so enrichment may start (RACECARD_FETCH_QUEUED below). Then
+ * results dates; enrichment last, or beside the results in the worker's enrichment lane (src/worker.ts
+ * `enrichConcurrency`), which keeps the budget busy with horse calls while results dates are written.
+ */
+export const RACECARDS_DAY_PRIORITY = 0;
+export const RESULTS_DAY_PRIORITY = 1;
 export const ENRICH_PRIORITY = 5;
 
 /**
- * SQL predicate on a horse row `h`: it runs on a date whose racecard fetch is queued (fetch_state pending), so
- * that fetch will bring its profile without a horse call. Used when queueing and again when the job runs.
- *
- * Written as lookups from the horse: its runs (OFFSET 0 keeps them a per-horse index lookup), then each
- * run's race and that date's racecard state by key. As a plain three-way join the planner started from the
- * pending racecard dates (a backfill queues ~1,000 of them up front) and, for every horse, walked all their
- * races: 1.7 s per results date of 300 horses in a 2015-2025 backfill, against ~0.05 s this way.
+ * SQL predicate: a racecard fetch is still to run (fetch_state pending, and its job exists: a pending row
+ * whose job was removed by hand does not hold enrichment back forever). While it holds, no horse is queued
+ * for a call and an enrich job that runs comes back later: that fetch may describe the horse for free, on a
+ * date whose runners the database does not know yet. The racecard fetch that leaves it false queues the
+ * enrichment held back meanwhile (queueHeldEnrichment).
  */
-export const RACECARD_PENDING = `exists (
-  select from (select u.race_id from ra_mst_runners u where u.horse_id = h.id offset 0) run
-  where (select f.status from ra_mst_races r join fetch_state f on f.source = 'racecards' and f.date = r.date
-         where r.id = run.race_id) = 'pending')`;
+export const RACECARD_FETCH_QUEUED = `exists (
+  select from fetch_state f
+  where f.source = 'racecards' and f.status = 'pending'
+    and exists (select from graphile_worker.jobs j where j.key = 'racecards:' || to_char(f.date, 'YYYY-MM-DD')))`;
 
 /**
  * Queue enrich_horse for every given horse that no racecard described and was never tried (enrichment_status
  * NULL; racecard horses are 'racecard' by the time this runs, in the same transaction), in one add_jobs
- * call. Run it inside the transaction that wrote the horses: the jobs exist exactly when the rows do.
+ * call, unless a racecard fetch is still queued (RACECARD_FETCH_QUEUED: then none, and the last racecard
+ * fetch queues them). Run it inside the transaction that wrote the horses: the jobs exist exactly when the rows do.
  * The job key makes a horse that runs on many days one job; once enriched it is never queued again.
  *
  * Horses whose job is already waiting untouched (same task, priority and attempts limit, never attempted,
@@ -61,9 +67,8 @@ export async function enqueueEnrichJobs(db: Db, horseIds: readonly string[]): Pr
         )::graphile_worker.job_spec
         from ra_horses h
         where h.id = any(${horseIds as string[]}::text[]) and h.enrichment_status is null
-          -- A queued racecard fetch of one of its dates describes it for free. (Should that fetch fail for
-          -- good, the horse stays untried until a later fetch of one of its dates queues it.)
-          and not ${db.unsafe(RACECARD_PENDING)}
+          -- A queued racecard fetch may describe it for free (uncorrelated: evaluated once).
+          and not ${db.unsafe(RACECARD_FETCH_QUEUED)}
           and not exists (
             select from graphile_worker.jobs j
             where j.key = 'enrich_horse:' || h.id and j.task_identifier = ${TASK.enrichHorse}
@@ -94,3 +99,21 @@ export async function deferEnrichJob(db: Db, horseId: string): Promise<void> {
       max_attempts => ${ENRICH_MAX_ATTEMPTS}, job_key => ${`enrich_horse:${horseId}`},
       priority => ${ENRICH_PRIORITY})`;
 }
+
+/**
+ * After a racecard fetch has ended (done, failed for good, outside the window, not in the plan): if no
+ * other racecard fetch is queued any more, queue one enrich_new_horses job (job key: one at a time) for the
+ * horses whose enrichment was held back meanwhile. Run after the fetch's own write has committed: of two
+ * racecard fetches that end together, the one that commits last sees the other done.
+ */
+export async function queueHeldEnrichment(db: Db): Promise<boolean> {
+  const rows = await db`
+    select graphile_worker.add_job(${TASK.enrichNewHorses}, json_build_object('limit', ${HELD_ENRICHMENT_LIMIT}::int),
+      job_key => 'enrich_new_horses:after_racecards', priority => ${ENRICH_PRIORITY}::int,
+      max_attempts => ${ENRICH_MAX_ATTEMPTS}::int)
+    where not ${db.unsafe(RACECARD_FETCH_QUEUED)}`;
+  return rows.length > 0;
+}
+
+/** Horses queued by one held-enrichment job: every untried horse of a full 2015-2025 backfill fits. */
+export const HELD_ENRICHMENT_LIMIT = 1_000_000;

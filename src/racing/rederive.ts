@@ -14,9 +14,9 @@ import { horseProSchema } from '../racing-api/schemas.ts';
 import { skipCommitFlush } from '../task-db.ts';
 import { horseProRows } from './enrich.ts';
 import { dayRowsOfPages, parseStoredPage } from './fetch-day.ts';
-import { type DaySource, loadDayRows } from './load.ts';
+import { type DaySource, loadDayEntities, loadDayRows } from './load.ts';
 import { isoDate, splitRegionSuffix } from './parse.ts';
-import { DAY_PRIORITY, ENRICH_PRIORITY } from './queue.ts';
+import { ENRICH_PRIORITY, RACECARDS_DAY_PRIORITY, RESULTS_DAY_PRIORITY } from './queue.ts';
 import type { Row } from './rows.ts';
 import { HORSES, PEDIGREES } from './table-specs.ts';
 import { upsertRows } from './upsert.ts';
@@ -89,7 +89,8 @@ export async function queueRederive(db: Db, p: RederivePayload): Promise<Rederiv
                    json_build_object('source', ${source}::text, 'date', to_char(d.date, 'YYYY-MM-DD')),
                    null::text, null::timestamptz, 3::smallint,
                    'rederive:' || ${source}::text || ':' || to_char(d.date, 'YYYY-MM-DD'),
-                   ${DAY_PRIORITY}::int, null::text[])::graphile_worker.job_spec
+                   ${source === 'results' ? RESULTS_DAY_PRIORITY : RACECARDS_DAY_PRIORITY}::int,
+                   null::text[])::graphile_worker.job_spec
         from (select distinct date from raw_responses
               where endpoint = ${source} and date between ${start}::date and ${end}::date) d
         order by d.date))`;
@@ -182,8 +183,10 @@ export async function rederiveDay(db: Sql, source: DaySource, date: string): Pro
   outcome.pages = pages.length;
   outcome.races = new Set(rows.races.map((r) => r.id)).size;
   outcome.runners = rows.runners.length;
+  // As a fetch writes them: the shared entities first, each statement committing by itself (load.ts).
+  await loadDayEntities(db, rows);
   await db.begin(async (tx) => {
-    await Promise.all([skipCommitFlush(tx), loadDayRows(tx, source, rows)]);
+    await Promise.all([skipCommitFlush(tx), loadDayRows(tx, source, rows, { entities: false })]);
   });
   return outcome;
 }

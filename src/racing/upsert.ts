@@ -13,13 +13,13 @@ import { dedupeRows } from './dedupe.ts';
 import type { Row } from './rows.ts';
 import type { TableSpec } from './table-specs.ts';
 
-const statementCache = new Map<string, string>();
+const statementCache = new Map<string, string[]>();
 
 /** Types shipped as a text array of literals and cast per row: arrays of arrays cannot be unnested. */
 const isArrayType = (type: string) => type.endsWith('[]');
 
-function upsertStatement(spec: TableSpec, columns: readonly string[]): string {
-  const cacheKey = `${spec.table}|${(spec.touch ?? []).join(',')}|${spec.yieldTo ? 'yield' : ''}|${columns.join(',')}`;
+function upsertStatements(spec: TableSpec, columns: readonly string[], shared: boolean): string[] {
+  const cacheKey = `${spec.table}|${(spec.touch ?? []).join(',')}|${spec.yieldTo ? 'yield' : ''}|${shared}|${columns.join(',')}`;
   const cached = statementCache.get(cacheKey);
   if (cached) return cached;
   const q = (c: string) => `"${c}"`;
@@ -63,19 +63,45 @@ function upsertStatement(spec: TableSpec, columns: readonly string[]): string {
   const sameAsStored =
     nonKey.length === 0 ? 'true' : `(${stored}) is not distinct from (${mergedFrom('x').join(', ')})`;
   const unchanged = `coalesce((select ${sameAsStored} from ${spec.table} t where ${keyMatch}), false)`;
-  const statement = `
+  const rowsOf = `unnest(${arrays}) as x(${columns.map(q).join(', ')})`;
+  const insert = (conflict: string) => `
     with written as (
       insert into ${spec.table} as t (${insertCols})
-      select ${selectCols} from unnest(${arrays}) as x(${columns.map(q).join(', ')})
+      select ${selectCols} from ${rowsOf}
       where not ${unchanged}
-      on conflict (${spec.key.map(q).join(', ')}) ${onConflict}
+      on conflict (${spec.key.map(q).join(', ')}) ${conflict}
       returning (xmax = 0) as inserted
     )
     select count(*) filter (where inserted)::int as inserted,
            count(*) filter (where not inserted)::int as updated
     from written`;
-  statementCache.set(cacheKey, statement);
-  return statement;
+  let statements: string[];
+  if (!shared || nonKey.length === 0) {
+    statements = [insert(onConflict)];
+  } else {
+    // Shared rows (an entity many concurrent dates carry): ON CONFLICT DO UPDATE would lock the row it
+    // finds until this transaction commits even when nothing changes, and the next date's transaction would
+    // wait for this one, the one after it for that one, and so on. DO NOTHING takes no lock; a second
+    // statement (a snapshot that sees rows committed meanwhile) then updates only the rows really changed.
+    const fromX = mergedFrom('x');
+    statements = [
+      insert('do nothing'),
+      `
+    with written as (
+      update ${spec.table} as t set ${[
+        ...nonKey.map((c, i) => `${q(c)} = ${fromX[i]}`),
+        ...touch.map((c) => `${q(c)} = now()`),
+        ...(spec.stamped ? ['"updated_at" = now()'] : []),
+      ].join(', ')}
+      from ${rowsOf}
+      where ${keyMatch} and (${stored}) is distinct from (${fromX.join(', ')})
+      returning 1
+    )
+    select 0 as inserted, count(*)::int as updated from written`,
+    ];
+  }
+  statementCache.set(cacheKey, statements);
+  return statements;
 }
 
 /** The statement's parameters: one array literal per column, rows in the same order in every array. */
@@ -105,7 +131,20 @@ const CHUNK_ROWS = 5000;
  * connection (postgres.js pipelines them), so a caller can send a whole date's tables without waiting a
  * round trip per table and still write entities before the runners that reference them.
  */
-export function upsertRows(db: Db, spec: TableSpec, rows: readonly Row[]): Promise<UpsertCount> {
+export interface UpsertOptions {
+  /**
+   * Rows that concurrent transactions write too (entities many dates carry): written without holding a lock
+   * on rows that do not change (see upsertStatements).
+   */
+  shared?: boolean;
+}
+
+export function upsertRows(
+  db: Db,
+  spec: TableSpec,
+  rows: readonly Row[],
+  { shared = false }: UpsertOptions = {},
+): Promise<UpsertCount> {
   const unique = dedupeRows(rows, spec.key);
   const count: UpsertCount = { rows: unique.length, inserted: 0, updated: 0 };
   if (unique.length === 0) return Promise.resolve(count);
@@ -113,19 +152,18 @@ export function upsertRows(db: Db, spec: TableSpec, rows: readonly Row[]): Promi
   const columns = Object.keys(spec.columns).filter((c) => unique.some((row) => row[c] !== undefined));
   for (const k of spec.key)
     if (!columns.includes(k)) return Promise.reject(new Error(`${spec.table}: rows without key column ${k}`));
-  const statement = upsertStatement(spec, columns);
+  const statements = upsertStatements(spec, columns, shared);
   const sent = [];
   for (let i = 0; i < unique.length; i += CHUNK_ROWS) {
-    const chunk = unique.slice(i, i + CHUNK_ROWS);
+    const parameters = columnArrays(spec, columns, unique.slice(i, i + CHUNK_ROWS));
     // Prepared: the statement text is fixed per table and column set, so the server parses it once per
     // connection instead of once per page.
-    sent.push(
-      db
-        .unsafe<{ inserted: number; updated: number }[]>(statement, columnArrays(spec, columns, chunk), {
-          prepare: true,
-        })
-        .execute(),
-    );
+    for (const statement of statements)
+      sent.push(
+        db
+          .unsafe<{ inserted: number; updated: number }[]>(statement, parameters, { prepare: true })
+          .execute(),
+      );
   }
   return Promise.all(sent).then((results) => {
     for (const [result] of results) {

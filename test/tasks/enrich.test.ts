@@ -90,11 +90,14 @@ describe('enrich_horse', () => {
     expect(await queuedJobs(db.sql)).toEqual([]);
   });
 
-  test('a horse whose racecard fetch is still queued waits for it: no call, its job comes back later', async () => {
+  test('while a racecard fetch is queued, an enrich job waits and a results day queues none; that fetch queues them when it ends', async () => {
     const horse = runners.find((h) => !horseProMissing(h.id) && h.id !== found.id)!;
     await db.sql`update ra_horses set enrichment_status = null where id = ${horse.id}`;
-    // As backfill_dates leaves a racecard date it has queued but not fetched yet.
-    await db.sql`insert into fetch_state (source, date, status, regions) values ('racecards', ${DATE}, 'pending', '{gb,ire}')`;
+    // As backfill_dates leaves a racecard date it has queued but not fetched yet (its job due later here, so
+    // that the drain does not run it).
+    await db.sql`insert into fetch_state (source, date, status, regions) values ('racecards', '2024-05-01', 'pending', '{gb,ire}')`;
+    await db.sql`select graphile_worker.add_job('fetch_racecards_day', '{"date": "2024-05-01"}',
+      job_key => 'racecards:2024-05-01', run_at => now() + interval '1 hour')`;
     env.sim.resetStats();
     await addJob(db.sql, 'enrich_horse', { horse_id: horse.id });
     await drain();
@@ -102,8 +105,26 @@ describe('enrich_horse', () => {
     const [later] = await db.sql`
       select run_at > now() as later from graphile_worker.jobs where key = ${`enrich_horse:${horse.id}`}`;
     expect(later).toEqual({ later: true });
+    // A results day meanwhile queues no enrichment at all, not even for an untried horse of the day: any
+    // horse may be on that racecard.
+    const other = runners.find((h) => h.id !== found.id && h.id !== horse.id)!;
+    const [was] = await db.sql`select enrichment_status from ra_horses where id = ${other.id}`;
+    await db.sql`update ra_horses set enrichment_status = null where id = ${other.id}`;
+    await addJob(db.sql, 'fetch_results_day', { date: DATE, force: true });
+    await drain();
+    expect(env.sim.stats().byEndpoint.horses).toBe(0);
+    const held = await db.sql`select key from graphile_worker.jobs where task_identifier = 'enrich_horse'`;
+    expect(held).toEqual([{ key: `enrich_horse:${horse.id}` }]);
+    // The racecard fetch runs: the last one queued, it queues the enrichment held back (the horse whose job
+    // waits already keeps that job).
+    await db.sql`select graphile_worker.add_job('fetch_racecards_day', '{"date": "2024-05-01"}',
+      job_key => 'racecards:2024-05-01')`;
+    await drain();
+    expect(env.sim.stats().byEndpoint.racecards).toBe(1);
+    expect(env.sim.stats().byEndpoint.horses).toBe(1);
+    const [after] = await db.sql`select enrichment_status from ra_horses where id = ${other.id}`;
+    expect(after?.enrichment_status).toBe(was?.enrichment_status);
     await db.sql`select graphile_worker.remove_job(${`enrich_horse:${horse.id}`})`;
-    await db.sql`delete from fetch_state where source = 'racecards' and date = ${DATE}`;
   });
 
   test('an invalid profile is archived and recorded in job_errors; the horse stays untried and the job ends', async () => {
@@ -134,6 +155,7 @@ describe('backfill with enrichment', () => {
 
   test('2024 horses get dob, colour, colour_code and pedigree from the racecards with zero horse calls; a 2016-only horse still gets its call', async () => {
     const known = await db.sql<{ id: string }[]>`select id from ra_horses`;
+    const untried = await db.sql<{ id: string }[]>`select id from ra_horses where enrichment_status is null`;
     env.sim.resetStats();
     // The 2016 range is queued first: its enrich jobs still wait for every racecard fetch queued with them.
     await addJob(db.sql, 'backfill_dates', OLD);
@@ -170,9 +192,14 @@ describe('backfill with enrichment', () => {
       expect(h.colour_code).toBe(h.colour?.toUpperCase());
       expect(h.sire_id).not.toBeNull();
     }
-    // Only horses never seen on a racecard cost a call: here the 2016 ones.
-    expect(stats.byEndpoint.horses).toBe(uncarded.length);
-    expect(stats.total).toBe((pages?.n ?? 0) + uncarded.length);
+    // Only horses never seen on a racecard cost a call: here the 2016 ones, and the horses an earlier test
+    // left untried (the last racecard fetch queues every horse whose enrichment was held back).
+    const [retried] = await db.sql`
+      select count(*)::int as n from ra_horses
+      where id = any(${untried.map((h) => h.id)}::text[]) and enrichment_status in ('enriched', 'not_available')`;
+    expect(retried?.n).toBeLessThanOrEqual(1);
+    expect(stats.byEndpoint.horses).toBe(uncarded.length + (retried?.n ?? 0));
+    expect(stats.total).toBe((pages?.n ?? 0) + uncarded.length + (retried?.n ?? 0));
     for (const h of uncarded)
       expect(h.enrichment_status).toBe(horseProMissing(h.id) ? 'not_available' : 'enriched');
     const onlyIn2016 = oldHorses.find((h) => h.lastSeason === 2016 && !horseProMissing(h.id));
