@@ -5,7 +5,7 @@
 import type { Sql } from '../db.ts';
 import { addDays } from '../racing/dates.ts';
 import { type BackfillQueued, queueBackfill } from '../racing/plan.ts';
-import { enqueueEnrichJobs } from '../racing/queue.ts';
+import { enqueueEnrichJobs, releaseHeldEnrichment } from '../racing/queue.ts';
 import { RACECARDS_DAYS_AHEAD } from '../racing/rules.ts';
 
 export interface DailyFetch {
@@ -48,8 +48,12 @@ export function queueDailyRacecards(
   }).then((q) => ({ ...q, first: f.today, last }));
 }
 
-/** enrich_horse jobs for up to `limit` horses never tried (enrichment_status NULL); returns the jobs queued. */
+/**
+ * enrich_horse jobs for up to `limit` horses never tried (enrichment_status NULL); returns the jobs queued.
+ * Also releases enrich jobs still parked with no racecard fetch queued (a crash after the last one's commit).
+ */
 export async function queueNewHorses(sql: Sql, limit: number): Promise<{ pending: number; queued: number }> {
+  await releaseHeldEnrichment(sql);
   const rows = await sql<{ id: string }[]>`
     select id from ra_horses where enrichment_status is null order by id limit ${limit}`;
   const queued = await enqueueEnrichJobs(

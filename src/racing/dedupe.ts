@@ -5,7 +5,7 @@ import type { Row } from './rows.ts';
  * known one, matching the coalesce on conflict). Two rows with one key in a statement would fail with
  * "ON CONFLICT DO UPDATE command cannot affect row a second time".
  */
-export function dedupeRows(rows: readonly Row[], key: readonly string[]): Row[] {
+export function dedupeRows(rows: readonly Row[], key: readonly string[], ordered = true): Row[] {
   const byKey = new Map<string, Row>();
   // Rows are copied only when a later one is merged into them (most keys appear once): the caller's rows
   // are never changed.
@@ -25,7 +25,8 @@ export function dedupeRows(rows: readonly Row[], key: readonly string[]): Row[] 
     }
     for (const c in row) if (row[c] !== null && row[c] !== undefined) previous[c] = row[c];
   }
-  // Key order: concurrent jobs sharing entities (jockeys, courses, horses) then lock rows in the same order
-  // and cannot deadlock each other.
+  // Key order (`ordered`): concurrent jobs sharing entities (jockeys, courses, horses) then lock rows in the
+  // same order and cannot deadlock each other. Rows only one date carries (odds) need no order.
+  if (!ordered) return [...byKey.values()];
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
 }

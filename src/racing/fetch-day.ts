@@ -17,7 +17,7 @@ import { racecardsPageSchema, resultsPageSchema } from '../racing-api/schemas.ts
 import { skipCommitFlush } from '../task-db.ts';
 import { ukToday } from './dates.ts';
 import { type DaySource, loadDayEntities, loadDayRows } from './load.ts';
-import { enqueueEnrichJobs, queueHeldEnrichment } from './queue.ts';
+import { enqueueEnrichJobs, releaseHeldEnrichment } from './queue.ts';
 import { type RawResponse, storeRawResponses } from './raw.ts';
 import { type DayRows, racecardRows, resultRows } from './rows.ts';
 import { inRacecardWindow, isFinal, RACECARD_WINDOW_TEXT } from './rules.ts';
@@ -137,7 +137,7 @@ export function fetchResultsDay(db: Sql, client: RacingApiClient, o: FetchDayOpt
 
 /**
  * One racecard date. When it has ended (any outcome, or a last attempt's error) and it was the last racecard
- * fetch queued, the enrichment held back while racecards were queued is queued (queue.ts).
+ * fetch queued, the enrich jobs parked while racecards were queued become due (queue.ts).
  */
 export async function fetchRacecardsDay(
   db: Sql,
@@ -152,10 +152,10 @@ export async function fetchRacecardsDay(
       : await markOutsideWindow(db, o);
   } catch (error) {
     // A date failed for good no longer holds enrichment back (still pending while it will be retried).
-    if (o.enrich) await queueHeldEnrichment(db).catch(() => {});
+    await releaseHeldEnrichment(db).catch(() => {});
     throw error;
   }
-  if (o.enrich) await queueHeldEnrichment(db);
+  await releaseHeldEnrichment(db);
   return outcome;
 }
 

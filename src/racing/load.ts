@@ -99,8 +99,14 @@ export async function loadDayRows(
     ['oddsHistory', RUNNER_ODDS_HISTORY],
   ];
   const written = (key: keyof DayRows) => entities || !ENTITY_TABLES.some(([k]) => k === key);
+  // Only a date's racecard fetch writes its odds (never two transactions at once: one job per date).
+  const ordered = (key: keyof DayRows) => key !== 'odds' && key !== 'oddsHistory';
   const [counted, removed] = await Promise.all([
-    Promise.all(tables.map(([key, spec]) => upsertRows(db, spec, written(key) ? rows[key] : []))),
+    Promise.all(
+      tables.map(([key, spec]) =>
+        upsertRows(db, spec, written(key) ? rows[key] : [], { ordered: ordered(key) }),
+      ),
+    ),
     markRemovedRunners(db, source, rows),
     dropUnlistedOdds(db, source, rows),
   ]);

@@ -206,10 +206,25 @@ export function ukLocalTimestamp(value: Raw): string | null {
   const asUtc = Date.parse(`${local}Z`);
   if (Number.isNaN(asUtc)) return null;
   // The offset at the UTC reading is the offset at the local reading except within an hour of a clock change.
-  const name =
-    UK_OFFSET.formatToParts(new Date(asUtc)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const offset = name === 'GMT' ? '+00:00' : name.slice(3);
-  return `${local}${offset}`;
+  return `${local}${ukOffsetAt(asUtc)}`;
+}
+
+const HOUR_MS = 3_600_000;
+/** UK offsets by UTC hour: the clocks change on the hour, and Intl was most of a racecard's mapping time. */
+const offsetByHour = new Map<number, string>();
+
+function ukOffsetAt(utcMs: number): string {
+  const hour = Math.floor(utcMs / HOUR_MS);
+  let offset = offsetByHour.get(hour);
+  if (offset === undefined) {
+    const name =
+      UK_OFFSET.formatToParts(new Date(hour * HOUR_MS)).find((p) => p.type === 'timeZoneName')?.value ??
+      'GMT';
+    offset = name === 'GMT' ? '+00:00' : name.slice(3);
+    if (offsetByHour.size >= 200_000) offsetByHour.clear();
+    offsetByHour.set(hour, offset);
+  }
+  return offset;
 }
 
 /**

@@ -7,7 +7,6 @@ export const TASK = {
   fetchResultsDay: 'fetch_results_day',
   fetchRacecardsDay: 'fetch_racecards_day',
   enrichHorse: 'enrich_horse',
-  enrichNewHorses: 'enrich_new_horses',
 } as const;
 
 /**
@@ -28,21 +27,23 @@ export const ENRICH_PRIORITY = 5;
 
 /**
  * SQL predicate: a racecard fetch is still to run (fetch_state pending, and its job exists: a pending row
- * whose job was removed by hand does not hold enrichment back forever). While it holds, no horse is queued
- * for a call and an enrich job that runs comes back later: that fetch may describe the horse for free, on a
- * date whose runners the database does not know yet. The racecard fetch that leaves it false queues the
- * enrichment held back meanwhile (queueHeldEnrichment).
+ * whose job was removed by hand does not hold enrichment back forever). While it holds, an enrich job that
+ * runs comes back later without a call, and new enrich jobs are queued parked (PARKED_RUN_AT): that fetch may
+ * describe the horse for free, on a date whose runners the database does not know yet. The racecard fetch
+ * that leaves it false releases them (releaseHeldEnrichment).
  */
 export const RACECARD_FETCH_QUEUED = `exists (
   select from fetch_state f
   where f.source = 'racecards' and f.status = 'pending'
     and exists (select from graphile_worker.jobs j where j.key = 'racecards:' || to_char(f.date, 'YYYY-MM-DD')))`;
 
+/** run_at of an enrich job held back while a racecard fetch is queued: never due until released. */
+export const PARKED_RUN_AT = '9999-01-01T00:00:00Z';
+
 /**
  * Queue enrich_horse for every given horse that no racecard described and was never tried (enrichment_status
  * NULL; racecard horses are 'racecard' by the time this runs, in the same transaction), in one add_jobs
- * call, unless a racecard fetch is still queued (RACECARD_FETCH_QUEUED: then none, and the last racecard
- * fetch queues them). Run it inside the transaction that wrote the horses: the jobs exist exactly when the rows do.
+ * call; parked (run_at PARKED_RUN_AT) while a racecard fetch is still queued (RACECARD_FETCH_QUEUED). Run it inside the transaction that wrote the horses: the jobs exist exactly when the rows do.
  * The job key makes a horse that runs on many days one job; once enriched it is never queued again.
  *
  * Horses whose job is already waiting untouched (same task, priority and attempts limit, never attempted,
@@ -58,17 +59,19 @@ export async function enqueueEnrichJobs(db: Db, horseIds: readonly string[]): Pr
   if (horseIds.length === 0) return 0;
   // MATERIALIZED: the list is used twice below; inlined, the horses' checks ran twice (a third of the call).
   const [row] = await db<{ queued: number }[]>`
-    with specs as materialized (
+    with held as materialized (
+      select ${db.unsafe(RACECARD_FETCH_QUEUED)} as held
+    ),
+    specs as materialized (
       select array(
         select row(
-          ${TASK.enrichHorse}::text, json_build_object('horse_id', h.id), null::text, null::timestamptz,
+          ${TASK.enrichHorse}::text, json_build_object('horse_id', h.id), null::text,
+          case when held.held then ${PARKED_RUN_AT}::timestamptz end,
           -- Job key 'enrich_horse:<id>': one job per horse however many days it runs on.
           ${ENRICH_MAX_ATTEMPTS}::smallint, 'enrich_horse:' || h.id, ${ENRICH_PRIORITY}::int, null::text[]
         )::graphile_worker.job_spec
-        from ra_horses h
+        from held, ra_horses h
         where h.id = any(${horseIds as string[]}::text[]) and h.enrichment_status is null
-          -- A queued racecard fetch may describe it for free (uncorrelated: evaluated once).
-          and not ${db.unsafe(RACECARD_FETCH_QUEUED)}
           and not exists (
             select from graphile_worker.jobs j
             where j.key = 'enrich_horse:' || h.id and j.task_identifier = ${TASK.enrichHorse}
@@ -101,19 +104,17 @@ export async function deferEnrichJob(db: Db, horseId: string): Promise<void> {
 }
 
 /**
- * After a racecard fetch has ended (done, failed for good, outside the window, not in the plan): if no
- * other racecard fetch is queued any more, queue one enrich_new_horses job (job key: one at a time) for the
- * horses whose enrichment was held back meanwhile. Run after the fetch's own write has committed: of two
- * racecard fetches that end together, the one that commits last sees the other done.
+ * When no racecard fetch is queued any more, make the parked enrich jobs due now. Called by a racecard fetch
+ * once it has ended and its write has committed (of two that end together, the one that commits last sees
+ * the other done), and by enrich_new_horses (the daily sweep), should a crash have come in between.
+ * Returns the jobs released.
  */
-export async function queueHeldEnrichment(db: Db): Promise<boolean> {
-  const rows = await db`
-    select graphile_worker.add_job(${TASK.enrichNewHorses}, json_build_object('limit', ${HELD_ENRICHMENT_LIMIT}::int),
-      job_key => 'enrich_new_horses:after_racecards', priority => ${ENRICH_PRIORITY}::int,
-      max_attempts => ${ENRICH_MAX_ATTEMPTS}::int)
-    where not ${db.unsafe(RACECARD_FETCH_QUEUED)}`;
-  return rows.length > 0;
+export async function releaseHeldEnrichment(db: Db): Promise<number> {
+  const [row] = await db<{ released: number }[]>`
+    select count(*)::int as released from graphile_worker.reschedule_jobs(
+      array(select j.id from graphile_worker.jobs j
+            where j.task_identifier = ${TASK.enrichHorse} and j.run_at >= ${PARKED_RUN_AT}::timestamptz
+              and not ${db.unsafe(RACECARD_FETCH_QUEUED)}),
+      run_at => now())`;
+  return row?.released ?? 0;
 }
-
-/** Horses queued by one held-enrichment job: every untried horse of a full 2015-2025 backfill fits. */
-export const HELD_ENRICHMENT_LIMIT = 1_000_000;

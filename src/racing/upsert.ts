@@ -137,15 +137,20 @@ export interface UpsertOptions {
    * on rows that do not change (see upsertStatements).
    */
   shared?: boolean;
+  /**
+   * Rows sorted by key before they are sent (default): two transactions writing some of the same rows then
+   * lock them in one order and cannot deadlock. Off only for rows no concurrent transaction writes.
+   */
+  ordered?: boolean;
 }
 
 export function upsertRows(
   db: Db,
   spec: TableSpec,
   rows: readonly Row[],
-  { shared = false }: UpsertOptions = {},
+  { shared = false, ordered = true }: UpsertOptions = {},
 ): Promise<UpsertCount> {
-  const unique = dedupeRows(rows, spec.key);
+  const unique = dedupeRows(rows, spec.key, ordered);
   const count: UpsertCount = { rows: unique.length, inserted: 0, updated: 0 };
   if (unique.length === 0) return Promise.resolve(count);
   // The table's columns that some row carries (usually the first row already does).
