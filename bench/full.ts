@@ -83,14 +83,20 @@ async function run(o: FullOptions): Promise<boolean> {
     await queueBackfill(db.sql, { start: o.start, end: o.end, source: 'auto', enrich: true });
     await sim.resetStats();
     const started = Date.now();
-    const worker = spawnWorker(
-      ['--once', '--concurrency', String(o.concurrency), '--enrich-concurrency', String(o.enrichConcurrency)],
-      workerEnv(db.url, sim, o.rate),
-    );
-    const exit = await worker.done;
+    // Two worker processes, as a user runs them: one for every task, and the enrichment lane in a process
+    // of its own, whose event loop no day's parsing and mapping holds up (in one process, horse calls
+    // waited behind the day fetches' JavaScript and ran at a fraction of the budget).
+    const env = workerEnv(db.url, sim, o.rate);
+    const workers = [
+      spawnWorker(['--once', '--concurrency', String(o.concurrency)], env),
+      spawnWorker(['--once', '--concurrency', '0', '--enrich-concurrency', String(o.enrichConcurrency)], env),
+    ];
+    const exits = await Promise.all(workers.map((w) => w.done));
     const workerMs = Date.now() - started;
-    if (exit.code !== 0)
-      throw new Error(`worker exited with ${exit.code}: ${exit.output.trim().split('\n').pop()}`);
+    for (const exit of exits)
+      if (exit.code !== 0)
+        throw new Error(`worker exited with ${exit.code}: ${exit.output.trim().split('\n').pop()}`);
+    const exit = { peakRss: Math.max(...exits.map((e) => e.peakRss)) };
     const stats = await sim.stats();
     const [row] = await db.sql<
       {
@@ -154,7 +160,7 @@ async function run(o: FullOptions): Promise<boolean> {
     );
     printTable(
       'Time',
-      ['first..last request', 'calls / budget', 'ratio', 'worker process', 'worker peak RSS'],
+      ['first..last request', 'calls / budget', 'ratio', 'worker processes', 'largest peak RSS'],
       [
         [
           fmtS(wallMs),
@@ -252,12 +258,12 @@ export const full: Benchmark = {
         positiveInt,
         50,
       )
-      .option('--concurrency <n>', 'jobs at once in the worker process', positiveInt, 16)
+      .option('--concurrency <n>', 'jobs at once in the worker process that runs every task', positiveInt, 8)
       .option(
         '--enrich-concurrency <n>',
-        "jobs at once of the worker's enrichment lane (enrich_horse beside the day fetches)",
+        'jobs at once of the enrichment lane (enrich_horse only), in a second worker process',
         positiveInt,
-        8,
+        16,
       ),
   run: (opts) => run(opts as unknown as FullOptions),
 };

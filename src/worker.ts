@@ -9,7 +9,10 @@ import { quietWorkerLogger } from './worker-logger.ts';
 
 export interface WorkerOptions {
   connectionString: string;
-  /** Jobs run at once in this process (graphile-worker's concurrency). */
+  /**
+   * Jobs run at once in this process (graphile-worker's concurrency). 0 with enrichConcurrency: a process
+   * of the enrichment lane only (its own event loop, beside a worker that writes the days).
+   */
   concurrency?: number;
   /**
    * More jobs at once for enrich_horse only: a second runner in this process that takes nothing else (the
@@ -132,8 +135,10 @@ async function runAll(o: WorkerOptions, events = o.events, schedule = true): Pro
     // stop() refuses a runner that already ended by itself.
     Promise.all(runners.map((r) => r.stop(reason).catch(() => {}))).then(() => {});
   try {
-    runners.push(await run({ ...runnerOptions(o, events), ...(schedule ? {} : { parsedCronItems: [] }) }));
+    if ((o.concurrency ?? 1) > 0)
+      runners.push(await run({ ...runnerOptions(o, events), ...(schedule ? {} : { parsedCronItems: [] }) }));
     if ((o.enrichConcurrency ?? 0) > 0) runners.push(await run(runnerOptions(o, events, true)));
+    if (runners.length === 0) throw new Error('nothing to run: concurrency and enrichConcurrency are both 0');
   } catch (error) {
     await stopAll();
     await Promise.allSettled(runners.map((r) => r.promise));

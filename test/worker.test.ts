@@ -106,3 +106,34 @@ test('drainQueue fails when the runner dies under it (here: a job completion the
       drop function refuse_job_delete()`);
   }
 });
+
+test('the enrichment lane takes only enrich_horse; a lane-only worker drains beside one that runs the rest', async () => {
+  await addJob(db.sql, 'fetch_results_day', { date: '2016-04-05', enrich: false });
+  await db.sql`select graphile_worker.add_job('enrich_horse', '{"horse_id": "hrs_990000002"}')`;
+  const laneRan: string[] = [];
+  const mainRan: string[] = [];
+  const laneEvents: WorkerEvents = new EventEmitter();
+  const mainEvents: WorkerEvents = new EventEmitter();
+  laneEvents.on('job:start', ({ job }) => laneRan.push(job.task_identifier));
+  mainEvents.on('job:start', ({ job }) => mainRan.push(job.task_identifier));
+  // The lane-only worker starts first and would take the day job if it could; it drains when the other has.
+  const lane = drainQueue({
+    connectionString: db.url,
+    concurrency: 0,
+    enrichConcurrency: 2,
+    noHandleSignals: true,
+    events: laneEvents,
+  });
+  await once(laneEvents, 'job:complete');
+  await drainQueue({
+    connectionString: db.url,
+    concurrency: 1,
+    noHandleSignals: true,
+    events: mainEvents,
+  });
+  await lane;
+  expect(laneRan).toEqual(['enrich_horse']);
+  expect(mainRan).toContain('fetch_results_day');
+  expect(mainRan).not.toContain('enrich_horse');
+  expect(await queuedJobs(db.sql)).toEqual([]);
+});

@@ -30,7 +30,12 @@ const program = new Command('worker')
   )
   .option('--once', 'run every job that is due now, then exit')
   .option('--no-schedule', 'do not run the daily schedule (the crontab file); --once never runs it')
-  .option('--concurrency <n>', 'jobs run at once in this process', wholeNumber('--concurrency', 1, 64), 1)
+  .option(
+    '--concurrency <n>',
+    'jobs run at once in this process (0 with --enrich-concurrency: the enrichment lane only)',
+    wholeNumber('--concurrency', 0, 64),
+    1,
+  )
   .option(
     '--enrich-concurrency <n>',
     'more jobs at once for enrich_horse only (the enrichment lane): horse calls keep the API budget busy ' +
@@ -46,13 +51,16 @@ const program = new Command('worker')
   )
   .parse();
 
-const opts = program.opts<{
+const parsed = program.opts<{
   once?: boolean;
   schedule: boolean;
   concurrency: number;
   enrichConcurrency: number;
   pollInterval: number;
 }>();
+if (parsed.concurrency === 0 && parsed.enrichConcurrency === 0)
+  program.error('error: --concurrency 0 needs --enrich-concurrency (a process of the enrichment lane only)');
+const opts = parsed;
 
 // Job lines (from the tasks' helpers.logger) plus graphile-worker's warnings and errors. Messages never hold
 // credentials: the API client and the tasks keep them out of every error text.

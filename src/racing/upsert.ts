@@ -64,6 +64,10 @@ function upsertStatements(spec: TableSpec, columns: readonly string[], shared: b
     nonKey.length === 0 ? 'true' : `(${stored}) is not distinct from (${mergedFrom('x').join(', ')})`;
   const unchanged = `coalesce((select ${sameAsStored} from ${spec.table} t where ${keyMatch}), false)`;
   const rowsOf = `unnest(${arrays}) as x(${columns.map(q).join(', ')})`;
+  // A shared write runs as a statement of its own (autocommit): its commit need not wait for the WAL flush,
+  // for the same reason as a date's transaction (task-db.ts skipCommitFlush): the job's completion is
+  // committed later with the flush, and the WAL is written in order.
+  const noFlush = shared ? `, (select set_config('synchronous_commit', 'off', true)) no_flush` : '';
   const insert = (conflict: string) => `
     with written as (
       insert into ${spec.table} as t (${insertCols})
@@ -74,7 +78,7 @@ function upsertStatements(spec: TableSpec, columns: readonly string[], shared: b
     )
     select count(*) filter (where inserted)::int as inserted,
            count(*) filter (where not inserted)::int as updated
-    from written`;
+    from written${noFlush}`;
   let statements: string[];
   if (!shared || nonKey.length === 0) {
     statements = [insert(onConflict)];
@@ -97,7 +101,7 @@ function upsertStatements(spec: TableSpec, columns: readonly string[], shared: b
       where ${keyMatch} and (${stored}) is distinct from (${fromX.join(', ')})
       returning 1
     )
-    select 0 as inserted, count(*)::int as updated from written`,
+    select 0 as inserted, count(*)::int as updated from written${noFlush}`,
     ];
   }
   statementCache.set(cacheKey, statements);
