@@ -190,7 +190,9 @@ export async function drainQueue(o: WorkerOptions): Promise<void> {
   // Listened to before run() starts the workers: their first events come at once.
   const events: WorkerEvents = o.events ?? new EventEmitter();
   const pools = trackPools(events);
-  const watch = watchUntilDrained(events, sql, Object.keys(taskList));
+  // A process of the enrichment lane only cannot run the jobs that queue enrich jobs: it stays while any job of
+  // ours is running elsewhere too (a day fetch still to queue its horses).
+  const watch = watchUntilDrained(events, sql, Object.keys(taskList), (o.concurrency ?? 1) === 0);
   try {
     const runner = await runAll(o, events, false);
     let ended = false;
@@ -236,7 +238,12 @@ const CHECK_ATTEMPTS = 5;
  * same statement that locks one of its jobs and unlocks it with that job, so a queue is held exactly while
  * one of its jobs is locked.
  */
-function watchUntilDrained(events: WorkerEvents, sql: Sql, tasks: readonly string[]) {
+function watchUntilDrained(
+  events: WorkerEvents,
+  sql: Sql,
+  tasks: readonly string[],
+  whileLockedElsewhere = false,
+) {
   // Workers between asking for a job and finishing it (or hearing there is none).
   let busy = 0;
   let moves = 0;
@@ -266,7 +273,9 @@ function watchUntilDrained(events: WorkerEvents, sql: Sql, tasks: readonly strin
             and not exists (
               select from graphile_worker.jobs held
               where held.queue_name = j.queue_name and held.locked_at is not null)
-        ) as due`;
+        ) or (${whileLockedElsewhere}::boolean and exists (
+          select from graphile_worker.jobs j
+          where j.task_identifier = any(${tasks as string[]}::text[]) and j.locked_at is not null)) as due`;
       failures = 0;
       // Only trust the answer if no worker moved while it was being read.
       if (row?.due === false && busy === 0 && moves === seen) settle();

@@ -56,9 +56,11 @@ export async function queueNewHorses(sql: Sql, limit: number): Promise<{ pending
   await releaseHeldEnrichment(sql);
   const rows = await sql<{ id: string }[]>`
     select id from ra_horses where enrichment_status is null order by id limit ${limit}`;
-  const queued = await enqueueEnrichJobs(
-    sql,
-    rows.map((r) => r.id),
+  const queued = await sql.begin((tx) =>
+    enqueueEnrichJobs(
+      tx,
+      rows.map((r) => r.id),
+    ),
   );
   return { pending: rows.length, queued };
 }

@@ -1,6 +1,6 @@
 // Job identifiers, keys and limits of the Racing API tasks, and the set-based enqueue of enrich_horse jobs.
 
-import type { Db } from '../db.ts';
+import type { Db, Sql, Tx } from '../db.ts';
 
 export const TASK = {
   backfillDates: 'backfill_dates',
@@ -55,10 +55,14 @@ export const PARKED_RUN_AT = '9999-01-01T00:00:00Z';
  * Returns the number of jobs added or reset. Sent at call time (`execute()`), so it can be pipelined
  * behind the statements that wrote the horses.
  */
-export async function enqueueEnrichJobs(db: Db, horseIds: readonly string[]): Promise<number> {
+export async function enqueueEnrichJobs(db: Tx, horseIds: readonly string[]): Promise<number> {
   if (horseIds.length === 0) return 0;
+  // Shared with every other queueing transaction, exclusive to a release: a release waits for the
+  // transactions that may be parking jobs to commit, and a transaction that takes the lock after a release
+  // reads (next statement, fresh snapshot) the racecard fetch done.
+  const gate = db`select pg_advisory_xact_lock_shared(${ENRICH_GATE_LOCK})`.execute();
   // MATERIALIZED: the list is used twice below; inlined, the horses' checks ran twice (a third of the call).
-  const [row] = await db<{ queued: number }[]>`
+  const enqueue = db<{ queued: number }[]>`
     with held as materialized (
       select ${db.unsafe(RACECARD_FETCH_QUEUED)} as held
     ),
@@ -85,6 +89,7 @@ export async function enqueueEnrichJobs(db: Db, horseIds: readonly string[]): Pr
     left join lateral graphile_worker.add_jobs(specs.list, job_key_preserve_run_at => true) j
       on true
     where cardinality(specs.list) > 0`.execute();
+  const [, [row]] = await Promise.all([gate, enqueue]);
   return row?.queued ?? 0;
 }
 
@@ -109,12 +114,21 @@ export async function deferEnrichJob(db: Db, horseId: string): Promise<void> {
  * the other done), and by enrich_new_horses (the daily sweep), should a crash have come in between.
  * Returns the jobs released.
  */
-export async function releaseHeldEnrichment(db: Db): Promise<number> {
-  const [row] = await db<{ released: number }[]>`
-    select count(*)::int as released from graphile_worker.reschedule_jobs(
-      array(select j.id from graphile_worker.jobs j
-            where j.task_identifier = ${TASK.enrichHorse} and j.run_at >= ${PARKED_RUN_AT}::timestamptz
-              and not ${db.unsafe(RACECARD_FETCH_QUEUED)}),
-      run_at => now())`;
-  return row?.released ?? 0;
+export async function releaseHeldEnrichment(sql: Sql): Promise<number> {
+  const [queued] = await sql<{ queued: boolean }[]>`select ${sql.unsafe(RACECARD_FETCH_QUEUED)} as queued`;
+  if (queued?.queued !== false) return 0;
+  return sql.begin(async (t) => {
+    // Waits for the transactions still parking jobs (enqueueEnrichJobs) to commit; the next statement sees them.
+    await t`select pg_advisory_xact_lock(${ENRICH_GATE_LOCK})`;
+    const [row] = await t<{ released: number }[]>`
+      select count(*)::int as released from graphile_worker.reschedule_jobs(
+        array(select j.id from graphile_worker.jobs j
+              where j.task_identifier = ${TASK.enrichHorse} and j.run_at >= ${PARKED_RUN_AT}::timestamptz
+                and not ${t.unsafe(RACECARD_FETCH_QUEUED)}),
+        run_at => now())`;
+    return row?.released ?? 0;
+  });
 }
+
+/** The advisory lock between parking enrich jobs and releasing them (an arbitrary constant of the kit). */
+const ENRICH_GATE_LOCK = 7_406_215_001;
