@@ -87,6 +87,18 @@ describe('npm run backfill', () => {
   });
 });
 
+describe('npm run worker flags', () => {
+  test.each([
+    [['--concurrency', '0'], /^error: --concurrency 0 needs --enrich-concurrency/],
+    [['--enrich-concurrency', '-1'], /^error: option '--enrich-concurrency <n>' argument '-1' is invalid/],
+  ])('bad flags %j: one line, exit 1', async (args, message) => {
+    const r = await cli('worker', args);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(message);
+  });
+});
+
 describe('npm run status and npm run verify', () => {
   test('status shows progress per source, failed dates with their error, and the queue', async () => {
     await db.sql`
