@@ -273,9 +273,16 @@ function watchUntilDrained(
             and not exists (
               select from graphile_worker.jobs held
               where held.queue_name = j.queue_name and held.locked_at is not null)
-        ) or (${whileLockedElsewhere}::boolean and exists (
-          select from graphile_worker.jobs j
-          where j.task_identifier = any(${tasks as string[]}::text[]) and j.locked_at is not null)) as due`;
+        ) as due`;
+      // Only for a lane-only worker, and as a statement of its own: a parameter that switched it off inside
+      // the one above left a scan of every job in the statement's generic plan, at every check.
+      if (row?.due === false && whileLockedElsewhere) {
+        const [elsewhere] = await sql<{ due: boolean }[]>`
+          select exists (
+            select from graphile_worker.jobs j
+            where j.task_identifier = any(${tasks as string[]}::text[]) and j.locked_at is not null) as due`;
+        if (elsewhere) row.due = elsewhere.due;
+      }
       failures = 0;
       // Only trust the answer if no worker moved while it was being read.
       if (row?.due === false && busy === 0 && moves === seen) settle();
