@@ -96,7 +96,7 @@ async function run(o: FullOptions): Promise<boolean> {
     for (const exit of exits)
       if (exit.code !== 0)
         throw new Error(`worker exited with ${exit.code}: ${exit.output.trim().split('\n').pop()}`);
-    const exit = { peakRss: Math.max(...exits.map((e) => e.peakRss)) };
+    const peakRss = Math.max(...exits.map((e) => e.peakRss));
     const stats = await sim.stats();
     const [row] = await db.sql<
       {
@@ -161,15 +161,7 @@ async function run(o: FullOptions): Promise<boolean> {
     printTable(
       'Time',
       ['first..last request', 'calls / budget', 'ratio', 'worker processes', 'largest peak RSS'],
-      [
-        [
-          fmtS(wallMs),
-          fmtS(idealMs),
-          `x${(wallMs / idealMs).toFixed(3)}`,
-          fmtS(workerMs),
-          fmtMb(exit.peakRss),
-        ],
-      ],
+      [[fmtS(wallMs), fmtS(idealMs), `x${(wallMs / idealMs).toFixed(3)}`, fmtS(workerMs), fmtMb(peakRss)]],
     );
     printTable(
       'Projected request time of these calls on a real account (buckets in turn: day fetches, then enrichment)',

@@ -4,6 +4,7 @@ import type { Logger, ParsedCronItem, TaskList } from 'graphile-worker';
 import { type Runner, run, type WorkerEvents, type WorkerPool } from 'graphile-worker';
 import { taskList } from '../tasks/index.ts';
 import { connect, type Sql } from './db.ts';
+import { TASK } from './racing/queue.ts';
 import { holdTaskDatabase, withTaskDatabase } from './task-db.ts';
 import { quietWorkerLogger } from './worker-logger.ts';
 
@@ -80,7 +81,7 @@ export interface FreeOptions {
 }
 
 /** The one task of the enrichment lane. */
-const ENRICH_LANE_TASKS: readonly string[] = ['enrich_horse'];
+const ENRICH_LANE_TASKS: readonly string[] = [TASK.enrichHorse];
 
 /** The tasks (all, or those named) bound to this runner's database (see src/racing/task-db.ts). */
 function tasksFor(connectionString: string, only?: readonly string[]): TaskList {
@@ -129,14 +130,13 @@ const jobsAtOnce = (o: WorkerOptions) => (o.concurrency ?? 1) + (o.enrichConcurr
  * Starts the main runner and, with enrichConcurrency, the enrichment lane; when one ends by itself (its
  * pool failed), the other is stopped too, so the worker ends as one.
  */
-async function runAll(o: WorkerOptions, events = o.events, schedule = true): Promise<WorkerRunner> {
+async function runAll(o: WorkerOptions, events = o.events): Promise<WorkerRunner> {
   const runners: Runner[] = [];
   const stopAll = (reason?: string) =>
     // stop() refuses a runner that already ended by itself.
     Promise.all(runners.map((r) => r.stop(reason).catch(() => {}))).then(() => {});
   try {
-    if ((o.concurrency ?? 1) > 0)
-      runners.push(await run({ ...runnerOptions(o, events), ...(schedule ? {} : { parsedCronItems: [] }) }));
+    if ((o.concurrency ?? 1) > 0) runners.push(await run(runnerOptions(o, events)));
     if ((o.enrichConcurrency ?? 0) > 0) runners.push(await run(runnerOptions(o, events, true)));
     if (runners.length === 0) throw new Error('nothing to run: concurrency and enrichConcurrency are both 0');
   } catch (error) {
@@ -194,7 +194,7 @@ export async function drainQueue(o: WorkerOptions): Promise<void> {
   // ours is running elsewhere too (a day fetch still to queue its horses).
   const watch = watchUntilDrained(events, sql, Object.keys(taskList), (o.concurrency ?? 1) === 0);
   try {
-    const runner = await runAll(o, events, false);
+    const runner = await runAll({ ...o, schedule: [] }, events);
     let ended = false;
     try {
       watch.start();

@@ -51,16 +51,15 @@ const program = new Command('worker')
   )
   .parse();
 
-const parsed = program.opts<{
+const opts = program.opts<{
   once?: boolean;
   schedule: boolean;
   concurrency: number;
   enrichConcurrency: number;
   pollInterval: number;
 }>();
-if (parsed.concurrency === 0 && parsed.enrichConcurrency === 0)
+if (opts.concurrency === 0 && opts.enrichConcurrency === 0)
   program.error('error: --concurrency 0 needs --enrich-concurrency (a process of the enrichment lane only)');
-const opts = parsed;
 
 // Job lines (from the tasks' helpers.logger) plus graphile-worker's warnings and errors. Messages never hold
 // credentials: the API client and the tasks keep them out of every error text.

@@ -43,7 +43,8 @@ export const PARKED_RUN_AT = '9999-01-01T00:00:00Z';
 /**
  * Queue enrich_horse for every given horse that no racecard described and was never tried (enrichment_status
  * NULL; racecard horses are 'racecard' by the time this runs, in the same transaction), in one add_jobs
- * call; parked (run_at PARKED_RUN_AT) while a racecard fetch is still queued (RACECARD_FETCH_QUEUED). Run it inside the transaction that wrote the horses: the jobs exist exactly when the rows do.
+ * call; parked (run_at PARKED_RUN_AT) while a racecard fetch is still queued (RACECARD_FETCH_QUEUED). Run it
+ * inside the transaction that wrote the horses: the jobs exist exactly when the rows do.
  * The job key makes a horse that runs on many days one job; once enriched it is never queued again.
  *
  * Horses whose job is already waiting untouched (same task, priority and attempts limit, never attempted,
