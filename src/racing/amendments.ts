@@ -81,6 +81,20 @@ export function markRemovedRunners(db: Tx, source: DaySource, rows: DayRows): Pr
 }
 
 /**
+ * Whether any odds are stored for the races of a racecard page. Sent at call time, before the page's odds
+ * are written on the same transaction (as wasLoaded), so it reads what earlier fetches left.
+ */
+export function hasStoredOdds(db: Tx, source: DaySource, rows: DayRows): Promise<boolean> {
+  if (source !== 'racecards' || rows.races.length === 0) return Promise.resolve(false);
+  const raceIds = [...new Set(rows.races.map((r) => String(r.id)))];
+  return db<{ stored: boolean }[]>`
+    select exists (select from unnest(${raceIds}::text[]) as page(race_id)
+                   where exists (select from ra_runner_odds o where o.race_id = page.race_id)) as stored`
+    .execute()
+    .then(([row]) => row?.stored === true);
+}
+
+/**
  * A racecard page is the whole truth about its races' odds: rows of ra_runner_odds and ra_runner_odds_history
  * of the page's races that it no longer lists (a bookmaker that stopped pricing a runner, a runner taken off
  * the card, an earlier price the API dropped) are deleted, so a re-fetch leaves what the latest page says,
@@ -88,14 +102,23 @@ export function markRemovedRunners(db: Tx, source: DaySource, rows: DayRows): Pr
  * so a results page never touches them. The horse's previous trainers and owners and its medical history
  * stay: they are facts about the horse, keyed by horse, gathered from every card it was on, not about
  * this race. Not counted as an amendment: prices move on every fetch of a card.
+ *
+ * `stored` (hasStoredOdds, sent before the odds were written): on a first fetch no odds of the page's races
+ * exist, and the statement, which ships every listed key (~10,000 per date) to compare them, is not sent.
+ * History rows exist only beside their odds row (odds[].history), so none are stored either.
  */
-export function dropUnlistedOdds(db: Tx, source: DaySource, rows: DayRows): Promise<void> {
-  if (source !== 'racecards' || rows.races.length === 0) return Promise.resolve();
+export async function dropUnlistedOdds(
+  db: Tx,
+  source: DaySource,
+  rows: DayRows,
+  stored: Promise<boolean>,
+): Promise<void> {
+  if (source !== 'racecards' || rows.races.length === 0 || !(await stored)) return;
   const raceIds = [...new Set(rows.races.map((r) => String(r.id)))];
   const column = (list: readonly Row[], c: string) => list.map((r) => String(r[c]));
   // Found per race through the (race_id, …) key and deleted by ctid: key lookups and TID scans only, as in
   // markRemovedRunners (these tables hold every runner's prices of every card).
-  return db`
+  await db`
     with listed_odds as (
       select * from unnest(${column(rows.odds, 'race_id')}::text[], ${column(rows.odds, 'horse_id')}::text[],
                            ${column(rows.odds, 'bookmaker')}::text[]) as l(race_id, horse_id, bookmaker)
@@ -121,9 +144,7 @@ export function dropUnlistedOdds(db: Tx, source: DaySource, rows: DayRows): Prom
                             where h.race_id = page.race_id offset 0) h
         where (h.race_id, h.horse_id, h.bookmaker, h.changed_at) not in (select * from listed_history)))
     )
-    select`
-    .execute()
-    .then(() => undefined);
+    select`;
 }
 
 export interface DayChanges extends RemovedRunners {

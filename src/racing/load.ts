@@ -1,7 +1,14 @@
 // One day's rows into their tables, in one transaction (see upsert.ts for how each table is written).
 
 import type { Sql, Tx } from '../db.ts';
-import { dayDate, dropUnlistedOdds, markRemovedRunners, recordAmendment, wasLoaded } from './amendments.ts';
+import {
+  dayDate,
+  dropUnlistedOdds,
+  hasStoredOdds,
+  markRemovedRunners,
+  recordAmendment,
+  wasLoaded,
+} from './amendments.ts';
 import type { DayRows } from './rows.ts';
 import {
   BOOKMAKERS,
@@ -83,11 +90,14 @@ export async function loadDayRows(
   rows: DayRows,
   { entities = true }: LoadDayOptions = {},
 ): Promise<DayLoadCounts> {
-  // Amendments (amendments.ts): read whether the date was loaded before anything of it is written.
+  // Amendments (amendments.ts): read whether the date was loaded, and its races' odds stored, before
+  // anything of it is written.
   const date = dayDate(rows);
   const loadedBefore = wasLoaded(db, source, date);
+  const oddsStored = hasStoredOdds(db, source, rows);
   // Awaited after the upserts; if the transaction fails, their error is the one reported.
   loadedBefore.catch(() => {});
+  oddsStored.catch(() => {});
   // Each table with its rows, in the order the statements are sent: entities, races, runners, then the odds
   // (after the races and bookmakers they reference), then the removal marking and the deletion of odds the
   // page no longer lists.
@@ -100,15 +110,15 @@ export async function loadDayRows(
   ];
   const written = (key: keyof DayRows) => entities || !ENTITY_TABLES.some(([k]) => k === key);
   // Only a date's racecard fetch writes its odds (never two transactions at once: one job per date).
-  const ordered = (key: keyof DayRows) => key !== 'odds' && key !== 'oddsHistory';
+  const exclusive = (key: keyof DayRows) => key === 'odds' || key === 'oddsHistory';
   const [counted, removed] = await Promise.all([
     Promise.all(
       tables.map(([key, spec]) =>
-        upsertRows(db, spec, written(key) ? rows[key] : [], { ordered: ordered(key) }),
+        upsertRows(db, spec, written(key) ? rows[key] : [], { exclusive: exclusive(key) }),
       ),
     ),
     markRemovedRunners(db, source, rows),
-    dropUnlistedOdds(db, source, rows),
+    dropUnlistedOdds(db, source, rows, oddsStored),
   ]);
   const counts = Object.fromEntries(tables.map(([key], n) => [key, counted[n]])) as DayLoadCounts;
   if (date !== undefined && (await loadedBefore)) {
