@@ -217,7 +217,15 @@ async function printPhases(sql: Sql, startedMs: number): Promise<void> {
     union all
     select 'horse calls', count(*)::int, (extract(epoch from min(enriched_at)) * 1000)::float8,
            (extract(epoch from max(enriched_at)) * 1000)::float8
-    from ra_horses where enrichment_status in ('enriched', 'not_available')`;
+    from ra_horses where enrichment_status in ('enriched', 'not_available')
+    union all
+    -- The horse calls made while results dates were still being written (the lane beside the day fetches).
+    select 'horse calls during results dates', count(*)::int,
+           (extract(epoch from min(h.enriched_at)) * 1000)::float8, (extract(epoch from max(h.enriched_at)) * 1000)::float8
+    from ra_horses h,
+         (select min(finished_at) as first, max(finished_at) as last from fetch_state
+          where source = 'results' and status = 'done') r
+    where h.enrichment_status in ('enriched', 'not_available') and h.enriched_at between r.first and r.last`;
   printTable(
     'Phases (ended at, seconds after the worker started)',
     ['work', 'count', 'first', 'last', 'per second between'],
