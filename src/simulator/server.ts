@@ -9,7 +9,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { addDays, parseDate, todayUtc } from './format.ts';
 import { CloudflareGuard, type CloudflareOptions, SlidingWindowLimiter } from './limits.ts';
 import { buildPage, type PageJob, startPageThreads } from './page-threads.ts';
-import { coursesPage, horsePro, type PageQuery, regionsList } from './pages.ts';
+import {
+  coursesPage,
+  horsePro,
+  type PageQuery,
+  regionsList,
+} from './pages.ts';
 import { DEFAULT_PLAN, endpointRefusal, type Plan, resultsDateRefusal } from './plans.ts';
 import { dateParam, intParam, missing, QueryError } from './validation.ts';
 
