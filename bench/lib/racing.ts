@@ -31,18 +31,9 @@ const SIM_USER = 'bench';
 const SIM_PASSWORD = 'bench-only-password';
 export const REGIONS = ['gb', 'ire'];
 
-/**
- * The simulator's settings for a benchmark: the bench account, limited to ratePerSec when given, pages built
- * on a thread of their own so that no page holds up the arrival stamps of the requests behind it (a real API
- * stamps on arrival; late stamps drew 429s, each pausing the whole account: src/simulator/page-threads.ts).
- */
+/** The simulator's settings for a benchmark: the bench account, limited to ratePerSec when given. */
 export function benchSimulatorOptions(ratePerSec?: number): SimulatorOptions {
-  return {
-    username: SIM_USER,
-    password: SIM_PASSWORD,
-    pageThreads: 1,
-    ...(ratePerSec ? { ratePerSec } : {}),
-  };
+  return { username: SIM_USER, password: SIM_PASSWORD, ...(ratePerSec ? { ratePerSec } : {}) };
 }
 
 export function startBenchSimulator(ratePerSec?: number): Promise<Simulator> {

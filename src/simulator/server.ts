@@ -8,12 +8,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { addDays, parseDate, todayUtc } from './format.ts';
 import { CloudflareGuard, type CloudflareOptions, SlidingWindowLimiter } from './limits.ts';
-import { buildPage, type PageJob, startPageThreads } from './page-threads.ts';
 import {
   coursesPage,
   horsePro,
   type PageQuery,
+  racecardsPageJson,
   regionsList,
+  resultsPageJson,
 } from './pages.ts';
 import { DEFAULT_PLAN, endpointRefusal, type Plan, resultsDateRefusal } from './plans.ts';
 import { dateParam, intParam, missing, QueryError } from './validation.ts';
@@ -57,12 +58,6 @@ export interface SimulatorOptions {
   seed?: string;
   /** Default 1 (~35 GB+IRE races/day). */
   racesPerDayScale?: number;
-  /**
-   * Worker threads that build results and racecard pages (default 0: built on the thread that takes the
-   * requests). Benchmarks set 1: a page built inline held the arrival stamps of every request behind it
-   * (page-threads.ts). Not with editPages or faults that answer with a page (those build inline).
-   */
-  pageThreads?: number;
 }
 
 export interface SimulatorAccount {
@@ -182,13 +177,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return reply;
   };
 
-  const pageThreads = options.pageThreads ? startPageThreads(options.pageThreads, { seed, scale }) : null;
-
-  /** The reply of a results or racecards request: an answer, or the page to build. */
-  type PageReply = Reply | PageJob;
-  const isJob = (r: PageReply): r is PageJob => 'kind' in r;
-
-  function results(params: URLSearchParams, plan: Plan): PageReply {
+  function results(params: URLSearchParams, plan: Plan): Reply {
     const limit = intParam(params, 'limit', resultsLimitMax === 100 ? 50 : 25, 1, resultsLimitMax);
     const skip = intParam(params, 'skip', 0, 0, RESULTS_MAX_SKIP);
     const start = dateParam(params, 'start_date');
@@ -216,10 +205,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       skip,
       query: pairs(params),
     };
-    return { kind: 'results', dates, query };
+    return { status: 200, body: resultsPageJson(dates, query, seed, scale) };
   }
 
-  function racecards(params: URLSearchParams): PageReply {
+  function racecards(params: URLSearchParams): Reply {
     const date = dateParam(params, 'date');
     if (date === null) throw missing('date');
     const limit = intParam(params, 'limit', 500, 1, 500);
@@ -247,37 +236,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         body: JSON.stringify({ racecards: [], total: 0, limit, skip, query: query.query }),
       };
     }
-    return { kind: 'racecards', date, query };
+    return { status: 200, body: racecardsPageJson(date, query, seed, scale) };
   }
 
   let pageEdit: PageEdit | undefined;
-  function edited(endpoint: 'results' | 'racecards', answer: PageReply): Reply {
-    const reply = isJob(answer) ? { status: 200, body: buildPage(answer, { seed, scale }) } : answer;
+  function edited(endpoint: 'results' | 'racecards', reply: Reply): Reply {
     if (!pageEdit || reply.status !== 200) return reply;
     const page = JSON.parse(reply.body) as Record<string, unknown>;
     pageEdit(endpoint, page);
     return { ...reply, body: JSON.stringify(page) };
-  }
-
-  /** As route, with results and racecard pages built on a page thread (pageThreads, no editPages). */
-  function routeOffThread(
-    threads: NonNullable<typeof pageThreads>,
-    endpoint: Endpoint,
-    path: string,
-    params: URLSearchParams,
-    plan: Plan,
-  ): Reply | Promise<Reply> {
-    if (pageEdit || (endpoint !== 'results' && endpoint !== 'racecards'))
-      return route(endpoint, path, params, plan);
-    let answer: PageReply;
-    try {
-      answer = endpoint === 'results' ? results(params, plan) : racecards(params);
-    } catch (error) {
-      if (error instanceof QueryError) return { status: 422, body: JSON.stringify({ detail: error.issues }) };
-      throw error;
-    }
-    if (!isJob(answer)) return answer;
-    return threads.build(answer).then((body) => ({ status: 200, body }));
   }
 
   function route(endpoint: Endpoint, path: string, params: URLSearchParams, plan: Plan): Reply {
@@ -331,7 +298,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
 
   /** The reply to send, or undefined when the fault kind answers (or not) by itself. */
-  function handle(req: IncomingMessage, res: ServerResponse): Reply | Promise<Reply> | undefined {
+  function handle(req: IncomingMessage, res: ServerResponse): Reply | undefined {
     const now = options.clock ? options.clock() : performance.timeOrigin + performance.now();
     const url = new URL(req.url ?? '/', 'http://simulator');
     const endpoint = classify(url.pathname);
@@ -353,11 +320,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (refusal !== null) return detail(401, refusal);
     const plan = account.plan;
     const fault = takeFault(endpoint);
-    if (!fault) {
-      return pageThreads
-        ? routeOffThread(pageThreads, endpoint, url.pathname, url.searchParams, plan)
-        : route(endpoint, url.pathname, url.searchParams, plan);
-    }
+    if (!fault) return route(endpoint, url.pathname, url.searchParams, plan);
     switch (fault.kind) {
       case '500':
         return detail(500, 'Internal Server Error');
@@ -396,19 +359,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
   }
 
-  const failed = (error: unknown) =>
-    detail(500, error instanceof Error ? error.message : 'Internal Server Error');
   const server = createServer((req, res) => {
     try {
       const reply = handle(req, res);
-      if (reply instanceof Promise)
-        reply.then(
-          (r) => send(res, r),
-          (error) => send(res, failed(error)),
-        );
-      else if (reply) send(res, reply);
+      if (reply) send(res, reply);
     } catch (error) {
-      send(res, failed(error));
+      send(res, detail(500, error instanceof Error ? error.message : 'Internal Server Error'));
     }
   });
   server.on('connection', (socket) => {
@@ -458,7 +414,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;
-      await pageThreads?.close();
     },
   };
 }

@@ -30,33 +30,6 @@ function busyDate(): string {
 }
 
 describe('results and racecards', () => {
-  test('pages built on a page thread (pageThreads) are the same text as pages built inline', async () => {
-    const threaded = await startSimulator({ today: TODAY, seed: 'server-test', pageThreads: 1 });
-    try {
-      const date = busyDate();
-      const paths = [
-        `results?start_date=${date}&end_date=${date}&region=gb&limit=50&skip=0`,
-        `results?start_date=${date}&end_date=${date}&region=gb&limit=50&skip=50`,
-        `racecards/pro?date=${addDays(TODAY, -1)}&region_codes=gb`,
-        // Answered without a page: a query error, and a date outside the racecard window.
-        `results?start_date=${date}&limit=500`,
-        'racecards/pro?date=2020-01-01',
-      ];
-      for (const path of paths) {
-        const [inline, offThread] = await Promise.all(
-          [sim.url, threaded.url].map(async (base) => {
-            const res = await fetch(new URL(path, base));
-            return { status: res.status, text: await res.text() };
-          }),
-        );
-        expect(offThread).toEqual(inline);
-      }
-      expect(threaded.stats().byStatus).toEqual({ '200': 4, '422': 1 });
-    } finally {
-      await threaded.close();
-    }
-  });
-
   test('results page by skip/limit; pages concatenate to every race; the query is echoed', async () => {
     const date = busyDate();
     const ids: string[] = [];
