@@ -20,6 +20,11 @@ export function dayDate(rows: DayRows): string | undefined {
   return dates.size === 1 ? [...dates][0] : undefined;
 }
 
+/** The ids of a page's races, once each. */
+function pageRaceIds(rows: DayRows): string[] {
+  return [...new Set(rows.races.map((r) => String(r.id)))];
+}
+
 /**
  * Whether (source, date) was loaded before this write. Sent at call time, before the caller's checkpoint
  * statement is sent on the same transaction, so it reads the state from before this fetch.
@@ -41,7 +46,7 @@ export function wasLoaded(db: Tx, source: DaySource, date: string | undefined): 
  * the runners' upsert.
  */
 export function markRemovedRunners(db: Tx, source: DaySource, rows: DayRows): Promise<RemovedRunners> {
-  const raceIds = [...new Set(rows.races.map((r) => String(r.id)))];
+  const raceIds = pageRaceIds(rows);
   if (raceIds.length === 0) return Promise.resolve({ removed: 0, restored: 0 });
   const runnerRaces = rows.runners.map((r) => String(r.race_id));
   const runnerHorses = rows.runners.map((r) => String(r.horse_id));
@@ -85,8 +90,8 @@ export function markRemovedRunners(db: Tx, source: DaySource, rows: DayRows): Pr
  * are written on the same transaction (as wasLoaded), so it reads what earlier fetches left.
  */
 export function hasStoredOdds(db: Tx, source: DaySource, rows: DayRows): Promise<boolean> {
-  if (source !== 'racecards' || rows.races.length === 0) return Promise.resolve(false);
-  const raceIds = [...new Set(rows.races.map((r) => String(r.id)))];
+  const raceIds = pageRaceIds(rows);
+  if (source !== 'racecards' || raceIds.length === 0) return Promise.resolve(false);
   return db<{ stored: boolean }[]>`
     select exists (select from unnest(${raceIds}::text[]) as page(race_id)
                    where exists (select from ra_runner_odds o where o.race_id = page.race_id)) as stored`
@@ -103,18 +108,14 @@ export function hasStoredOdds(db: Tx, source: DaySource, rows: DayRows): Promise
  * stay: they are facts about the horse, keyed by horse, gathered from every card it was on, not about
  * this race. Not counted as an amendment: prices move on every fetch of a card.
  *
- * `stored` (hasStoredOdds, sent before the odds were written): on a first fetch no odds of the page's races
- * exist, and the statement, which ships every listed key (~10,000 per date) to compare them, is not sent.
- * History rows exist only beside their odds row (odds[].history), so none are stored either.
+ * `stored` (hasStoredOdds, sent before the odds were written; false for a results page or an empty one): on a
+ * first fetch no odds of the page's races exist, and the statement, which ships every listed key (~10,000
+ * per date) to compare them, is not sent. History rows exist only beside their odds row (odds[].history), so
+ * none are stored either.
  */
-export async function dropUnlistedOdds(
-  db: Tx,
-  source: DaySource,
-  rows: DayRows,
-  stored: Promise<boolean>,
-): Promise<void> {
-  if (source !== 'racecards' || rows.races.length === 0 || !(await stored)) return;
-  const raceIds = [...new Set(rows.races.map((r) => String(r.id)))];
+export async function dropUnlistedOdds(db: Tx, rows: DayRows, stored: Promise<boolean>): Promise<void> {
+  if (!(await stored)) return;
+  const raceIds = pageRaceIds(rows);
   const column = (list: readonly Row[], c: string) => list.map((r) => String(r[c]));
   // Found per race through the (race_id, …) key and deleted by ctid: key lookups and TID scans only, as in
   // markRemovedRunners (these tables hold every runner's prices of every card).

@@ -118,7 +118,7 @@ export async function loadDayRows(
       ),
     ),
     markRemovedRunners(db, source, rows),
-    dropUnlistedOdds(db, source, rows, oddsStored),
+    dropUnlistedOdds(db, rows, oddsStored),
   ]);
   const counts = Object.fromEntries(tables.map(([key], n) => [key, counted[n]])) as DayLoadCounts;
   if (date !== undefined && (await loadedBefore)) {
