@@ -3,6 +3,7 @@
 // account, through the shared rate limit and audited in api_requests), then the budgets. One table; exit 0 when
 // the queued work can run, else 1.
 import Table from 'cli-table3';
+import { Command } from 'commander';
 import { type CheckLine, checkAccount } from '../account-checks.ts';
 import { allAccountStates, gapCovers } from '../accounts.ts';
 import { accountsOf, loadRacingApiConfig } from '../config.ts';
@@ -74,6 +75,14 @@ async function blockedQueuedDates(sql: Sql): Promise<CheckLine | undefined> {
     remedy: 'upgrade the plan or add-on; else those dates become not_in_plan',
   };
 }
+
+// No options; parsed so that --help works and a mistyped flag stops before any check spends a call.
+new Command('doctor')
+  .showSuggestionAfterError(false)
+  .description(
+    'Checks the database, the schema, the courses and, per account, the credentials and the plan (at most 4 API calls an account); exit 0 when the queued work can run, else 1.',
+  )
+  .parse();
 
 runCommand(async () => {
   const url = databaseUrl();

@@ -99,6 +99,23 @@ describe('npm run worker flags', () => {
   });
 });
 
+describe('npm run doctor flags', () => {
+  test('a mistyped flag: one line, exit 1, no check run and no call made', async () => {
+    const r = await cli('doctor', ['--bogus'], {
+      RACING_API_USERNAME: 'u',
+      RACING_API_PASSWORD: 'p',
+      // Were the checks to run, they would fail here at once, not wait on the network.
+      RACING_API_BASE_URL: 'http://127.0.0.1:9/',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(/^error: unknown option '--bogus'/);
+    const [n] = await db.sql`select count(*)::int as n from api_requests`;
+    expect(n?.n).toBe(0);
+  });
+});
+
 describe('npm run status and npm run verify', () => {
   test('status shows progress per source, failed dates with their error, and the queue', async () => {
     await db.sql`
