@@ -144,10 +144,13 @@ runCommand(async () => {
       `${opts.enrichConcurrency}, jobs locked as ` +
       `${worker.lockOwners.join(', ')}); Ctrl-C to stop`,
   );
+  // The schedule runs in the main runner only (src/worker.ts): a lane-only worker never runs it.
   console.log(
-    opts.schedule
-      ? `schedule: ${schedule.length} crontab lines (${schedule.map((i) => i.task).join(', ')}), times in UTC`
-      : 'schedule: off (--no-schedule)',
+    !opts.schedule
+      ? 'schedule: off (--no-schedule)'
+      : opts.concurrency === 0
+        ? 'schedule: off (--concurrency 0: the enrichment lane only; run the schedule in a main worker)'
+        : `schedule: ${schedule.length} crontab lines (${schedule.map((i) => i.task).join(', ')}), times in UTC`,
   );
   const code = await worker.ended;
   if (code === 0) console.log('worker stopped');

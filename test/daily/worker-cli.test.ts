@@ -57,6 +57,13 @@ test('--no-schedule runs no crontab', async () => {
   expect(await known()).toEqual([]);
 });
 
+test('a lane-only worker says the schedule is off, and runs no crontab', async () => {
+  const r = await runUntilScheduleLine(['--concurrency', '0', '--enrich-concurrency', '2']);
+  expect(r.stdout).toContain('schedule: off (--concurrency 0');
+  expect(r.code).toBe(0);
+  expect(await known()).toEqual([]);
+});
+
 test('by default the worker runs the shipped crontab through graphile-worker', async () => {
   // graphile-worker registers the lines in the background once the runner is up.
   const r = await runUntilScheduleLine([], async () => (await known()).length === 5);
