@@ -123,6 +123,9 @@ export interface WorkerRunner {
   promise: Promise<void>;
 }
 
+/** Whether these options start the main runner: the one that runs every task and the schedule. */
+export const hasMainRunner = (o: Pick<WorkerOptions, 'concurrency'>) => (o.concurrency ?? 1) > 0;
+
 /** Connections the tasks may use at once: one per job that can run at once. */
 const jobsAtOnce = (o: WorkerOptions) => (o.concurrency ?? 1) + (o.enrichConcurrency ?? 0);
 
@@ -136,7 +139,7 @@ async function runAll(o: WorkerOptions, events = o.events): Promise<WorkerRunner
     // stop() refuses a runner that already ended by itself.
     Promise.all(runners.map((r) => r.stop(reason).catch(() => {}))).then(() => {});
   try {
-    if ((o.concurrency ?? 1) > 0) runners.push(await run(runnerOptions(o, events)));
+    if (hasMainRunner(o)) runners.push(await run(runnerOptions(o, events)));
     if ((o.enrichConcurrency ?? 0) > 0) runners.push(await run(runnerOptions(o, events, true)));
     if (runners.length === 0) throw new Error('nothing to run: concurrency and enrichConcurrency are both 0');
   } catch (error) {

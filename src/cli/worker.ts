@@ -6,7 +6,7 @@ import { accountsOf, loadRacingApiConfig, type RacingApiConfig } from '../config
 import { CRONTAB_PATH, readSchedule } from '../daily/schedule.ts';
 import { connect, databaseUrl, describeTarget } from '../db.ts';
 import { pendingMigrationCount } from '../schema-version.ts';
-import { drainQueue } from '../worker.ts';
+import { drainQueue, hasMainRunner } from '../worker.ts';
 import { startWorkerProcess } from '../worker-process.ts';
 import { runCommand } from './run.ts';
 
@@ -144,11 +144,10 @@ runCommand(async () => {
       `${opts.enrichConcurrency}, jobs locked as ` +
       `${worker.lockOwners.join(', ')}); Ctrl-C to stop`,
   );
-  // The schedule runs in the main runner only (src/worker.ts): a lane-only worker never runs it.
   console.log(
     !opts.schedule
       ? 'schedule: off (--no-schedule)'
-      : opts.concurrency === 0
+      : !hasMainRunner(o)
         ? 'schedule: off (--concurrency 0: the enrichment lane only; run the schedule in a main worker)'
         : `schedule: ${schedule.length} crontab lines (${schedule.map((i) => i.task).join(', ')}), times in UTC`,
   );

@@ -90,8 +90,9 @@ export function markRemovedRunners(db: Tx, source: DaySource, rows: DayRows): Pr
  * are written on the same transaction (as wasLoaded), so it reads what earlier fetches left.
  */
 export function hasStoredOdds(db: Tx, source: DaySource, rows: DayRows): Promise<boolean> {
+  if (source !== 'racecards') return Promise.resolve(false);
   const raceIds = pageRaceIds(rows);
-  if (source !== 'racecards' || raceIds.length === 0) return Promise.resolve(false);
+  if (raceIds.length === 0) return Promise.resolve(false);
   return db<{ stored: boolean }[]>`
     select exists (select from unnest(${raceIds}::text[]) as page(race_id)
                    where exists (select from ra_runner_odds o where o.race_id = page.race_id)) as stored`
